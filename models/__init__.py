@@ -1,0 +1,1 @@
+"""River learners that score extraction risk, and their checkpoints."""

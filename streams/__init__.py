@@ -1,0 +1,1 @@
+"""extractwatch: catches clients extracting an LLM through its API."""

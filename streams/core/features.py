@@ -1,0 +1,228 @@
+"""Per-client features, updated in O(1) time and bounded memory per event, on event time only.
+
+Each feature says what it catches; the README's feature table is the same list.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, deque
+from dataclasses import dataclass, field
+
+from streams.core.records import Event
+from streams.core.reduce import hamming
+
+_LN2 = math.log(2.0)
+_ALPHA = 0.05  # event-weighted moving averages: roughly the last 20-40 events dominate
+_RING = 32  # prompts remembered for near-duplicate and template reuse checks
+_EXACT_RING = 128  # prompt hashes remembered for exact repeats
+_NEAR_DUP_BITS = 3  # SimHashes this close count as near-duplicates
+_SMALL_SET = 32  # bound on distinct IPs / prefixes / ASNs / keys remembered per client
+HALF_LIVES_S = {"1h": 3600.0, "1d": 86400.0}
+
+FEATURE_NAMES = (
+    "req_rate_1h",
+    "req_rate_1d",
+    "completion_tokens_rate_1h",
+    "completion_prompt_ratio",
+    "share_max_tokens",
+    "max_tokens_spread",
+    "temperature_spread",
+    "interarrival_cv",
+    "burstiness",
+    "hour_entropy",
+    "share_429",
+    "near_duplicate_rate",
+    "exact_repeat_rate",
+    "template_reuse_rate",
+    "reasoning_share",
+    "distinct_ips",
+    "distinct_prefixes",
+    "distinct_asns",
+    "account_age_days",
+)
+
+
+class _Ewm:
+    """Event-weighted moving mean and variance."""
+
+    __slots__ = ("mean", "var", "n")
+
+    def __init__(self) -> None:
+        self.mean = 0.0
+        self.var = 0.0
+        self.n = 0
+
+    def update(self, x: float) -> None:
+        if self.n == 0:
+            self.mean = x
+        else:
+            delta = x - self.mean
+            self.mean += _ALPHA * delta
+            self.var = (1 - _ALPHA) * (self.var + _ALPHA * delta * delta)
+        self.n += 1
+
+    @property
+    def std(self) -> float:
+        return math.sqrt(self.var)
+
+
+class _DecayedCount:
+    """A count that halves every ``half_life`` seconds of event time: its rate is count*ln2/half_life."""
+
+    __slots__ = ("value", "ts", "half_life")
+
+    def __init__(self, half_life: float) -> None:
+        self.value = 0.0
+        self.ts = None
+        self.half_life = half_life
+
+    def add(self, ts: float, amount: float) -> None:
+        if self.ts is not None and ts > self.ts:
+            self.value *= 2.0 ** (-(ts - self.ts) / self.half_life)
+        if self.ts is None or ts > self.ts:
+            self.ts = ts
+        self.value += amount
+
+    def per_hour(self) -> float:
+        return self.value * _LN2 / self.half_life * 3600.0
+
+
+def _remember(small_set: dict[str, None], value: str | None) -> None:
+    if value is not None and value not in small_set and len(small_set) < _SMALL_SET:
+        small_set[value] = None
+
+
+def ip_prefix(ip: str) -> str:
+    """The /24 of an IPv4 address, or the /48 of an IPv6 one.
+
+    >>> ip_prefix("203.0.113.7"), ip_prefix("2001:db8:1:2::1")
+    ('203.0.113', '2001:db8:1')
+    """
+    if ":" in ip:
+        return ":".join(ip.split(":")[:3])
+    return ip.rsplit(".", 1)[0]
+
+
+@dataclass(slots=True)
+class ClientFeatures:
+    """Everything remembered about one client. Bounded: rings and small sets have fixed caps."""
+
+    first_ts: float
+    last_ts: float
+    events: int = 0
+    requests: dict[str, _DecayedCount] = field(
+        default_factory=lambda: {k: _DecayedCount(h) for k, h in HALF_LIVES_S.items()}
+    )
+    prompt_tokens: _DecayedCount = field(default_factory=lambda: _DecayedCount(3600.0))
+    completion_tokens: _DecayedCount = field(default_factory=lambda: _DecayedCount(3600.0))
+    at_max_tokens: _Ewm = field(default_factory=_Ewm)
+    log_max_tokens: _Ewm = field(default_factory=_Ewm)
+    temperature: _Ewm = field(default_factory=_Ewm)
+    interarrival: _Ewm = field(default_factory=_Ewm)
+    hours: list[float] = field(default_factory=lambda: [0.0] * 24)
+    rate_limited: _Ewm = field(default_factory=_Ewm)
+    near_duplicate: _Ewm = field(default_factory=_Ewm)
+    exact_repeat: _Ewm = field(default_factory=_Ewm)
+    template_reuse: _Ewm = field(default_factory=_Ewm)
+    reasoning: _Ewm = field(default_factory=_Ewm)
+    simhashes: deque = field(default_factory=lambda: deque(maxlen=_RING))
+    templates: deque = field(default_factory=lambda: deque(maxlen=_RING))
+    exact: deque = field(default_factory=lambda: deque(maxlen=_EXACT_RING))
+    ips: dict[str, None] = field(default_factory=dict)
+    prefixes: dict[str, None] = field(default_factory=dict)
+    asns: dict[str, None] = field(default_factory=dict)
+    api_keys: dict[str, None] = field(default_factory=dict)
+    ip_counts: Counter = field(default_factory=Counter)
+    recent_event_ids: deque = field(default_factory=lambda: deque(maxlen=5))
+    account_created_at: float | None = None
+
+    @classmethod
+    def start(cls, event: Event) -> ClientFeatures:
+        return cls(first_ts=event.ts, last_ts=event.ts)
+
+    def update(self, e: Event) -> None:
+        if self.events:
+            self.interarrival.update(max(0.0, e.ts - self.last_ts))
+        self.last_ts = max(self.last_ts, e.ts)
+        self.events += 1
+        for counter in self.requests.values():
+            counter.add(e.ts, 1.0)
+        self.prompt_tokens.add(e.ts, e.prompt_tokens)
+        self.completion_tokens.add(e.ts, e.completion_tokens)
+        self.at_max_tokens.update(1.0 if e.stop_reason == "max_tokens" else 0.0)
+        if e.max_tokens is not None:
+            self.log_max_tokens.update(math.log(e.max_tokens))
+        if e.temperature is not None:
+            self.temperature.update(e.temperature)
+        hour = int(e.ts // 3600) % 24
+        self.hours = [h * (1 - _ALPHA / 4) for h in self.hours]
+        self.hours[hour] += 1.0
+        self.rate_limited.update(1.0 if e.status == 429 else 0.0)
+        self._update_content(e)
+        _remember(self.ips, e.ip)
+        _remember(self.prefixes, ip_prefix(e.ip))
+        _remember(self.asns, None if e.asn is None else str(e.asn))
+        _remember(self.api_keys, e.api_key_id)
+        if e.ip in self.ip_counts or len(self.ip_counts) < _SMALL_SET:
+            self.ip_counts[e.ip] += 1
+        self.recent_event_ids.append(e.event_id)
+        if e.account_created_at is not None:
+            self.account_created_at = e.account_created_at
+
+    def _update_content(self, e: Event) -> None:
+        if e.prompt_simhash is not None:
+            near = any(hamming(e.prompt_simhash, h) <= _NEAR_DUP_BITS for h in self.simhashes)
+            self.near_duplicate.update(1.0 if near else 0.0)
+            self.simhashes.append(e.prompt_simhash)
+        if e.prompt_sha256 is not None:
+            self.exact_repeat.update(1.0 if e.prompt_sha256 in self.exact else 0.0)
+            self.exact.append(e.prompt_sha256)
+        if e.template is not None:
+            self.template_reuse.update(1.0 if e.template in self.templates else 0.0)
+            self.templates.append(e.template)
+        if e.asks_reasoning is not None:
+            self.reasoning.update(1.0 if e.asks_reasoning else 0.0)
+
+    def vector(self) -> dict[str, float]:
+        """The full feature set, always with every key (HalfSpaceTrees builds its trees from the first)."""
+        inter = self.interarrival
+        mean, std = inter.mean, inter.std
+        prompt = self.prompt_tokens.value
+        age = (self.last_ts - self.account_created_at) / 86400.0 if self.account_created_at else -1.0
+        return {
+            "req_rate_1h": self.requests["1h"].per_hour(),
+            "req_rate_1d": self.requests["1d"].per_hour(),
+            "completion_tokens_rate_1h": self.completion_tokens.per_hour(),
+            "completion_prompt_ratio": self.completion_tokens.value / (prompt + 1.0),
+            "share_max_tokens": self.at_max_tokens.mean,
+            "max_tokens_spread": self.log_max_tokens.std,
+            "temperature_spread": self.temperature.std,
+            "interarrival_cv": std / mean if mean > 0 else 0.0,
+            "burstiness": (std - mean) / (std + mean) if std + mean > 0 else 0.0,
+            "hour_entropy": _entropy(self.hours) / math.log(24),
+            "share_429": self.rate_limited.mean,
+            "near_duplicate_rate": self.near_duplicate.mean,
+            "exact_repeat_rate": self.exact_repeat.mean,
+            "template_reuse_rate": self.template_reuse.mean,
+            "reasoning_share": self.reasoning.mean,
+            "distinct_ips": float(len(self.ips)),
+            "distinct_prefixes": float(len(self.prefixes)),
+            "distinct_asns": float(len(self.asns)),
+            "account_age_days": age,
+        }
+
+    def evidence(self) -> dict[str, list]:
+        return {
+            "api_key_ids": list(self.api_keys)[:5],
+            "top_ips": [ip for ip, _ in self.ip_counts.most_common(5)],
+            "top_asns": [int(a) for a in list(self.asns)[:5]],
+            "sample_event_ids": list(self.recent_event_ids),
+        }
+
+
+def _entropy(weights: list[float]) -> float:
+    total = sum(weights)
+    if total <= 0:
+        return 0.0
+    return -sum(w / total * math.log(w / total) for w in weights if w > 0)

@@ -1,0 +1,216 @@
+"""Everything one input partition owns, and the one entry point that advances it: ``apply``.
+
+Per-client features and alert policy, the partition's risk models, the watermark and the last Kafka
+offset applied. Pure: no Kafka, no wall clock. The worker keeps one per assigned partition and
+snapshots it to Kafka; ``detect`` keeps one per emulated partition; both feed events in partition
+order, so both produce the same alerts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import orjson
+
+from models.base import dump_checkpoint, load_checkpoint
+from streams.core.features import ClientFeatures
+from streams.core.partitioner import partition_for
+from streams.core.policy import ClientPolicy, Decision, alert_id
+from streams.core.records import Alert, DeadLetter, Event, Reason, Reroute
+from streams.core.scoring import RiskScorer
+from streams.core.validate import InvalidEvent, decode_message, parse_event
+from streams.errors import CheckpointError
+from streams.settings import DetectorSettings
+
+STATE_FORMAT = 1
+_EXPIRY_SCAN_EVERY = 1000  # events between scans for idle clients
+
+
+@dataclass(frozen=True, slots=True)
+class InputRecord:
+    """What the adapter hands the core: a Kafka record's offset, timestamp (seconds) and value."""
+
+    offset: int
+    timestamp: float
+    value: bytes | None
+
+
+@dataclass(slots=True)
+class Output:
+    alerts: list[Alert] = field(default_factory=list)
+    dead_letters: list[DeadLetter] = field(default_factory=list)
+    reroutes: list[Reroute] = field(default_factory=list)
+    events: int = 0  # events applied
+    redelivered: int = 0  # records skipped because their offset was already applied
+
+
+@dataclass(slots=True)
+class ClientState:
+    features: ClientFeatures
+    policy: ClientPolicy = field(default_factory=ClientPolicy)
+    since_score: int = 0
+    last_risk: float = 0.0
+    last_reasons: list[Reason] = field(default_factory=list)
+
+
+class PartitionState:
+    def __init__(self, partition: int, partitions: int, cfg: DetectorSettings, replay: bool = False):
+        self.partition = partition
+        self.partitions = partitions
+        self.cfg = cfg
+        self.replay = replay
+        self.clients: dict[str, ClientState] = {}
+        self.scorer = RiskScorer(seed=cfg.model_seed + partition)
+        self.max_ts: float | None = None
+        self.last_offset = -1
+        self.open_incidents: set[str] = set()
+        self._since_expiry_scan = 0
+
+    @property
+    def watermark(self) -> float | None:
+        return None if self.max_ts is None else self.max_ts - self.cfg.allowed_lateness_s
+
+    @property
+    def model_version(self) -> str:
+        return f"{self.scorer.version}/cfg-{self.cfg.version}"
+
+    # -- applying records -------------------------------------------------------------------------
+
+    def apply(self, records: list[InputRecord]) -> Output:
+        """Apply records in partition order; offsets at or below the last applied are skipped."""
+        out = Output()
+        for record in records:
+            if record.offset <= self.last_offset:
+                out.redelivered += 1
+                continue
+            self.last_offset = record.offset
+            items, dead = decode_message(record.value)
+            if dead is not None:
+                out.dead_letters.append(_at(dead, record.offset))
+                continue
+            for index, raw in items:
+                self._apply_raw(record, index, raw, out)
+        return out
+
+    def _apply_raw(self, record: InputRecord, index: int | None, raw: object, out: Output) -> None:
+        def original() -> bytes:
+            return record.value if index is None else orjson.dumps(raw)
+
+        try:
+            event = parse_event(raw)
+        except InvalidEvent as exc:
+            out.dead_letters.append(DeadLetter(original(), "invalid_event", str(exc), record.offset, index))
+            return
+        if partition_for(event.client_id, self.partitions) != self.partition:
+            out.reroutes.append(Reroute(event.client_id, original()))
+            return
+        if event.ts > record.timestamp + self.cfg.max_future_s:
+            detail = f"ts {event.ts:.0f} is more than {self.cfg.max_future_s:.0f}s after its record timestamp"
+            out.dead_letters.append(DeadLetter(original(), "future", detail, record.offset, index))
+            return
+        watermark = self.watermark
+        if watermark is not None and event.ts < watermark:
+            detail = f"ts {event.ts:.0f} is behind the partition watermark {watermark:.0f}"
+            out.dead_letters.append(DeadLetter(original(), "late", detail, record.offset, index))
+            return
+        self._apply_event(event, out)
+
+    def _apply_event(self, event: Event, out: Output) -> None:
+        out.events += 1
+        if self.max_ts is None or event.ts > self.max_ts:
+            self.max_ts = event.ts
+            self._resolve_quiet_incidents(event, out)
+        state = self.clients.get(event.client_id)
+        if state is None:
+            state = self.clients[event.client_id] = ClientState(ClientFeatures.start(event))
+        state.features.update(event)
+        state.since_score += 1
+        if state.features.events >= self.cfg.warmup_events and state.since_score >= self.cfg.score_every:
+            self._score(event, state, out)
+        self._since_expiry_scan += 1
+        if self._since_expiry_scan >= _EXPIRY_SCAN_EVERY:
+            self._expire_idle_clients()
+
+    def _score(self, event: Event, state: ClientState, out: Output) -> None:
+        score = self.scorer.score_and_learn(state.features.vector())
+        state.last_risk, state.last_reasons = score.risk, score.reasons
+        decision = state.policy.observe(event.client_id, score.risk, event.ts, state.since_score, self.cfg)
+        state.since_score = 0
+        if decision is not None:
+            self.open_incidents.add(event.client_id)
+            out.alerts.append(self._alert(event.client_id, state, decision, event.ts))
+
+    def _resolve_quiet_incidents(self, event: Event, out: Output) -> None:
+        # Resolve timers run on the watermark, so a client that went quiet still resolves.
+        watermark = self.watermark
+        for client_id in sorted(self.open_incidents):
+            state = self.clients[client_id]
+            decision = state.policy.maybe_resolve(watermark, self.cfg, state.last_risk)
+            if decision is not None:
+                self.open_incidents.discard(client_id)
+                out.alerts.append(self._alert(client_id, state, decision, event.ts))
+
+    def _expire_idle_clients(self) -> None:
+        self._since_expiry_scan = 0
+        horizon = self.watermark - self.cfg.client_idle_expiry_s
+        idle = [
+            cid
+            for cid, s in self.clients.items()
+            if s.features.last_ts < horizon and cid not in self.open_incidents
+        ]
+        for cid in idle:
+            del self.clients[cid]
+
+    def _alert(self, client_id: str, state: ClientState, decision: Decision, ts: float) -> Alert:
+        incident = decision.incident
+        top = ", ".join(r.feature for r in state.last_reasons[:3]) or "no single feature"
+        since = datetime.fromtimestamp(incident.first_seen, UTC).strftime("%Y-%m-%d %H:%M UTC")
+        verb = "resolved" if decision.status == "resolved" else f"{incident.severity}"
+        return Alert(
+            alert_id=alert_id(incident.dedup_key, incident.seq),
+            dedup_key=incident.dedup_key,
+            seq=incident.seq,
+            status=decision.status,
+            scope="client",
+            client_id=client_id,
+            cluster_key=None,
+            members=[],
+            member_count=0,
+            risk=decision.risk,
+            severity=incident.severity,
+            ts=float(ts),
+            first_seen=float(incident.first_seen),
+            events_seen=incident.events_seen,
+            reasons=list(state.last_reasons),
+            evidence=state.features.evidence(),
+            model_version=self.model_version,
+            replay=self.replay,
+            summary=(
+                f"client {client_id} extraction risk {decision.risk:.2f} ({verb}); driven by {top}; "
+                f"{incident.events_seen} events since {since}"
+            ),
+        )
+
+    # -- one serialisable unit --------------------------------------------------------------------
+
+    def snapshot(self) -> bytes:
+        return dump_checkpoint({"format": STATE_FORMAT, "state": self.__dict__}, self.model_version)
+
+    @classmethod
+    def restore(cls, blob: bytes, cfg: DetectorSettings) -> PartitionState:
+        """Rebuild a partition from its snapshot; the current thresholds apply from now on."""
+        payload, _ = load_checkpoint(blob)
+        if payload.get("format") != STATE_FORMAT:
+            raise CheckpointError(
+                f"state format {payload.get('format')} is not {STATE_FORMAT}: start from empty state "
+                "with a new EXTRACTWATCH_APP_ID"
+            )
+        state = cls.__new__(cls)
+        state.__dict__.update(payload["state"])
+        state.cfg = cfg
+        return state
+
+
+def _at(dead: DeadLetter, offset: int) -> DeadLetter:
+    return DeadLetter(dead.value, dead.reason, dead.detail, offset, dead.index)

@@ -1,0 +1,99 @@
+"""The one settings object. Every command reads it; nothing else reads the environment.
+
+Values come from ``EXTRACTWATCH_*`` environment variables (the field name, upper-cased), for example
+``EXTRACTWATCH_BOOTSTRAP_SERVERS``. The README lists every field.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+from streams.errors import ConfigError
+
+ENV_PREFIX = "EXTRACTWATCH_"
+
+
+@dataclass(frozen=True)
+class DetectorSettings:
+    """Thresholds of the pure core. Part of ``model_version``: changing one is a new model."""
+
+    allowed_lateness_s: float = 3600.0  # watermark = highest event ts seen minus this
+    max_future_s: float = 3600.0  # event ts this far past its record timestamp -> DLQ "future"
+    client_idle_expiry_s: float = 7 * 86400.0  # clients idle this long (event time) are forgotten
+    score_every: int = 10  # score a client every N of its events (a cadence, not every event)
+    warmup_events: int = 30  # a client is not scored before it has sent this many events
+    fire_threshold: float = 0.7  # risk at or above this counts toward firing
+    fire_after: int = 3  # consecutive scorings at or above fire_threshold before an alert fires
+    clear_threshold: float = 0.5  # hysteresis: risk must drop below this to count toward resolving
+    resolve_after_s: float = 6 * 3600.0  # event time the risk must stay low before `resolved`
+    max_incidents_per_client_day: int = 3  # cap on new incidents; resolves and escalations always go out
+    model_seed: int = 42
+
+    @property
+    def version(self) -> str:
+        """A short stable tag of these thresholds, carried in every alert's ``model_version``."""
+        import hashlib
+
+        blob = repr(sorted(dataclasses.asdict(self).items())).encode()
+        return hashlib.sha256(blob).hexdigest()[:8]
+
+
+@dataclass(frozen=True)
+class Settings:
+    bootstrap_servers: str = "127.0.0.1:9092"
+    app_id: str = "extractwatch"  # consumer group and state namespace: a new id starts from empty state
+    input_topic: str = "api-requests"
+    alerts_topic: str = "extraction-alerts"
+    labels_topic: str = "analyst-labels"
+    partitions: int = 6
+    replication_factor: int = 1
+    web_host: str = "127.0.0.1"
+    web_port: int = 6066
+    log_level: str = "info"
+    # Events of one partition applied between two state snapshots. Smaller means less reprocessing
+    # after a crash, larger means fewer snapshot writes.
+    snapshot_every: int = 5000
+    snapshot_interval_s: float = 5.0  # and at least this often (wall clock: I/O cadence only)
+    detector: DetectorSettings = field(default_factory=DetectorSettings)
+
+    @property
+    def dlq_topic(self) -> str:
+        return f"{self.input_topic}-dlq"
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
+        """Read ``EXTRACTWATCH_<FIELD>`` (and ``EXTRACTWATCH_DETECTOR_<FIELD>``) variables.
+
+        >>> Settings.from_env({"EXTRACTWATCH_PARTITIONS": "3"}).partitions
+        3
+        >>> Settings.from_env({"EXTRACTWATCH_DETECTOR_FIRE_THRESHOLD": "0.9"}).detector.fire_threshold
+        0.9
+        """
+        env = os.environ if environ is None else environ
+        detector = _read(DetectorSettings, env, ENV_PREFIX + "DETECTOR_")
+        values = _read(cls, env, ENV_PREFIX, skip={"detector"})
+        values.update(overrides)
+        values.setdefault("detector", DetectorSettings(**detector))
+        settings = cls(**values)
+        if settings.partitions < 1:
+            raise ConfigError("EXTRACTWATCH_PARTITIONS must be at least 1")
+        return settings
+
+
+def _read(cls: type, env: Any, prefix: str, skip: set[str] = frozenset()) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for f in fields(cls):
+        if f.name in skip:
+            continue
+        raw = env.get(prefix + f.name.upper())
+        if raw is None:
+            continue
+        kind = type(f.default)
+        try:
+            out[f.name] = kind(raw)
+        except ValueError as exc:
+            raise ConfigError(f"{prefix}{f.name.upper()}={raw!r} is not a valid {kind.__name__}") from exc
+    return out
