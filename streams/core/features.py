@@ -10,14 +10,18 @@ from collections import Counter, deque
 from dataclasses import dataclass, field
 
 from streams.core.records import Event
-from streams.core.reduce import hamming
 
 _LN2 = math.log(2.0)
 _ALPHA = 0.05  # event-weighted moving averages: roughly the last 20-40 events dominate
 _RING = 32  # prompts remembered for near-duplicate and template reuse checks
-_EXACT_RING = 128  # prompt hashes remembered for exact repeats
 _NEAR_DUP_BITS = 3  # SimHashes this close count as near-duplicates
 _SMALL_SET = 32  # bound on distinct IPs / prefixes / ASNs / keys remembered per client
+# Exact repeats of a suite larger than any ring are still seen by remembering a hash-chosen quarter of
+# the prompts: a prompt is always sampled or never, so a rerun of a 1,000-prompt suite hits the ring.
+_EXACT_SAMPLE_BELOW = 0x40  # first byte of sha256 below this: sampled (1/4)
+_EXACT_RING = 256
+_HOURS_HALF_LIFE_S = 2 * 86400.0  # hour-of-day histogram remembers about the last few days
+_STREAK_GAP_S = 900.0  # a pause longer than this ends a run of continuous activity
 HALF_LIVES_S = {"1h": 3600.0, "1d": 86400.0}
 
 FEATURE_NAMES = (
@@ -31,6 +35,7 @@ FEATURE_NAMES = (
     "interarrival_cv",
     "burstiness",
     "hour_entropy",
+    "active_streak_h",
     "share_429",
     "near_duplicate_rate",
     "exact_repeat_rate",
@@ -120,7 +125,11 @@ class ClientFeatures:
     log_max_tokens: _Ewm = field(default_factory=_Ewm)
     temperature: _Ewm = field(default_factory=_Ewm)
     interarrival: _Ewm = field(default_factory=_Ewm)
+    # Bins grow by 2**(t/half-life) instead of all decaying: entropy is scale-free, so this is the
+    # same as decaying every bin, at O(1) per event. ``hours_ref`` is rebased before floats overflow.
     hours: list[float] = field(default_factory=lambda: [0.0] * 24)
+    hours_ref: float = 0.0
+    streak_start: float = 0.0
     rate_limited: _Ewm = field(default_factory=_Ewm)
     near_duplicate: _Ewm = field(default_factory=_Ewm)
     exact_repeat: _Ewm = field(default_factory=_Ewm)
@@ -139,11 +148,14 @@ class ClientFeatures:
 
     @classmethod
     def start(cls, event: Event) -> ClientFeatures:
-        return cls(first_ts=event.ts, last_ts=event.ts)
+        return cls(first_ts=event.ts, last_ts=event.ts, hours_ref=event.ts, streak_start=event.ts)
 
     def update(self, e: Event) -> None:
         if self.events:
-            self.interarrival.update(max(0.0, e.ts - self.last_ts))
+            gap = max(0.0, e.ts - self.last_ts)
+            self.interarrival.update(gap)
+            if gap > _STREAK_GAP_S:
+                self.streak_start = e.ts
         self.last_ts = max(self.last_ts, e.ts)
         self.events += 1
         for counter in self.requests.values():
@@ -155,9 +167,7 @@ class ClientFeatures:
             self.log_max_tokens.update(math.log(e.max_tokens))
         if e.temperature is not None:
             self.temperature.update(e.temperature)
-        hour = int(e.ts // 3600) % 24
-        self.hours = [h * (1 - _ALPHA / 4) for h in self.hours]
-        self.hours[hour] += 1.0
+        self._count_hour(e.ts)
         self.rate_limited.update(1.0 if e.status == 429 else 0.0)
         self._update_content(e)
         _remember(self.ips, e.ip)
@@ -170,12 +180,21 @@ class ClientFeatures:
         if e.account_created_at is not None:
             self.account_created_at = e.account_created_at
 
+    def _count_hour(self, ts: float) -> None:
+        growth = (ts - self.hours_ref) / _HOURS_HALF_LIFE_S
+        if growth > 30:
+            scale = 2.0 ** -growth
+            self.hours = [h * scale for h in self.hours]
+            self.hours_ref, growth = ts, 0.0
+        self.hours[int(ts // 3600) % 24] += 2.0**growth
+
     def _update_content(self, e: Event) -> None:
         if e.prompt_simhash is not None:
-            near = any(hamming(e.prompt_simhash, h) <= _NEAR_DUP_BITS for h in self.simhashes)
+            h = e.prompt_simhash
+            near = any((h ^ seen).bit_count() <= _NEAR_DUP_BITS for seen in self.simhashes)
             self.near_duplicate.update(1.0 if near else 0.0)
             self.simhashes.append(e.prompt_simhash)
-        if e.prompt_sha256 is not None:
+        if e.prompt_sha256 is not None and int(e.prompt_sha256[:2], 16) < _EXACT_SAMPLE_BELOW:
             self.exact_repeat.update(1.0 if e.prompt_sha256 in self.exact else 0.0)
             self.exact.append(e.prompt_sha256)
         if e.template is not None:
@@ -201,6 +220,7 @@ class ClientFeatures:
             "interarrival_cv": std / mean if mean > 0 else 0.0,
             "burstiness": (std - mean) / (std + mean) if std + mean > 0 else 0.0,
             "hour_entropy": _entropy(self.hours) / math.log(24),
+            "active_streak_h": (self.last_ts - self.streak_start) / 3600.0,
             "share_429": self.rate_limited.mean,
             "near_duplicate_rate": self.near_duplicate.mean,
             "exact_repeat_rate": self.exact_repeat.mean,

@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 _SEED = 0x9747B28C
 _M = 0x5BD1E995
 _MASK = 0xFFFFFFFF
@@ -41,6 +43,7 @@ def murmur2(data: bytes) -> int:
     return h - (1 << 32) if h & 0x80000000 else h
 
 
+@lru_cache(maxsize=65_536)  # client ids repeat: most events hash a key seen before
 def partition_for(key: str, partitions: int) -> int:
     """The partition Kafka's default partitioner picks for a string key."""
     return (murmur2(key.encode()) & 0x7FFFFFFF) % partitions

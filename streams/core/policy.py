@@ -1,6 +1,7 @@
 """Alert policy for one client: fire, escalate, resolve, cap. Runs on event time only.
 
-- Fires after ``fire_after`` consecutive scorings at or above ``fire_threshold``.
+- Fires after ``fire_after`` consecutive scorings at or above ``fire_threshold`` spanning at least
+  ``fire_min_span_s`` of event time: the risk must *stay* high, which a short burst does not.
 - Hysteresis: an open incident counts as "low" only below ``clear_threshold``, and resolves once it
   has been low for ``resolve_after_s`` of watermark time, so a risk oscillating around the firing
   threshold neither re-fires nor flaps.
@@ -95,7 +96,7 @@ class ClientPolicy:
         self.consecutive_high += 1
         if self.first_high_ts is None:
             self.first_high_ts = ts
-        if self.consecutive_high < cfg.fire_after:
+        if self.consecutive_high < cfg.fire_after or ts - self.first_high_ts < cfg.fire_min_span_s:
             return None
         day = int(ts // 86400)
         if day != self.cap_day:

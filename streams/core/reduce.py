@@ -17,21 +17,33 @@ import numpy as np
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 _QUOTED = re.compile(r"\"[^\"]*\"|'[^']*'|`[^`]*`")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+# matched against lower-cased text (cheaper than IGNORECASE)
 _REASONING = re.compile(
     r"step[- ]by[- ]step|show (?:your|all) (?:work|reasoning)|explain (?:your|the) reasoning"
-    r"|think (?:carefully|through)|chain of thought|in (?:full|exhaustive|great) detail|exhaustive",
-    re.IGNORECASE,
+    r"|think (?:carefully|through)|chain of thought|in (?:full|exhaustive|great) detail|exhaustive"
 )
-_TEMPLATE_WORDS = 8
+_CACHE_LIMIT = 50_000  # token hashes kept: words repeat, so most tokens are hashed once
+_TEMPLATE_WORDS = 6
 _MAX_TOKENS = 80
 _BIT_WEIGHTS = (1 << np.arange(64, dtype=np.uint64)).astype(np.uint64)
 
 
+_token_cache: dict[str, bytes] = {}
+
+
+def _token_hash(token: str) -> bytes:
+    digest = _token_cache.get(token)
+    if digest is None:
+        # blake2b is in the standard library and fast for short inputs; 8 bytes = one 64-bit lane.
+        digest = hashlib.blake2b(token.encode(), digest_size=8).digest()
+        if len(_token_cache) >= _CACHE_LIMIT:
+            _token_cache.clear()
+        _token_cache[token] = digest
+    return digest
+
+
 def _token_hashes(tokens: list[str]) -> np.ndarray:
-    # blake2b is in the standard library and fast for short inputs; 8 bytes = one 64-bit lane.
-    return np.frombuffer(
-        b"".join(hashlib.blake2b(t.encode(), digest_size=8).digest() for t in tokens), dtype="<u8"
-    )
+    return np.frombuffer(b"".join(map(_token_hash, tokens)), dtype="<u8")
 
 
 def simhash(text: str) -> int:
@@ -74,13 +86,11 @@ def sha256_hex(text: str) -> str:
 
 def asks_reasoning(text: str) -> bool:
     """
-    >>> asks_reasoning("Solve this step by step: 2x+3=7")
+    >>> asks_reasoning("Solve this Step by step: 2x+3=7")
     True
     >>> asks_reasoning("What is the capital of France?")
     False
     """
-    return _REASONING.search(text) is not None
+    return _REASONING.search(text.lower()) is not None
 
 
-def hamming(a: int, b: int) -> int:
-    return (a ^ b).bit_count()

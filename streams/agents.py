@@ -1,0 +1,185 @@
+"""The detection agent: decodes Kafka records, calls the pure core, emits what it returns.
+
+Offsets and state agree by two rules:
+1. A partition's state records the last offset it applied and skips records delivered again.
+2. An event is acked (so its offset may be committed) only after a snapshot of its partition that
+   includes it is durable in the state changelog, and after the alerts, dead letters and reroutes it
+   caused are delivered.
+After a crash or rebalance the partition restarts from its last snapshot and re-applies the records
+after it: nothing is lost, nothing counted twice, and re-sent alerts carry the same ``alert_id``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import Counter, defaultdict
+
+import orjson
+import structlog
+from faust.types import EventT, StreamT
+
+from streams.app import App
+from streams.core.partition import InputRecord, Output, PartitionState
+from streams.settings import Settings
+
+log = structlog.get_logger(__name__)
+
+TAKE_MAX = 2000  # records handed to the core at once
+TAKE_WITHIN_S = 0.2  # ...or whatever arrived within this time
+
+
+class PartitionWorker:
+    """Per-partition state of this worker process and the glue between Faust and the core."""
+
+    def __init__(self, app: App, settings: Settings):
+        self.app = app
+        self.settings = settings
+        self.states: dict[int, PartitionState] = {}
+        self.unacked: dict[int, list[EventT]] = defaultdict(list)
+        self.since_snapshot: Counter[int] = Counter()
+        self.snapshot_at: dict[int, float] = {}
+        self.counters: Counter[str] = Counter()
+        self.lock = asyncio.Lock()
+        self.stream: StreamT | None = None
+
+    # -- called by the agent and the timer --------------------------------------------------------
+
+    async def handle(self, stream: StreamT, events: list[EventT]) -> None:
+        self.stream = stream
+        by_partition: dict[int, list[EventT]] = defaultdict(list)
+        for event in events:
+            by_partition[event.message.partition].append(event)
+        async with self.lock:
+            assigned = self._assigned()
+            for partition, batch in by_partition.items():
+                if partition in assigned:
+                    await self._apply(partition, batch)
+                else:
+                    # Buffered before a rebalance took the partition away: its new owner applies
+                    # these records from the last committed offset. Not acked, not applied here.
+                    self.counters["dropped_after_revoke"] += len(batch)
+
+    async def snapshot_due(self) -> None:
+        """Snapshot partitions whose un-acked events have waited long enough (quiet partitions)."""
+        async with self.lock:
+            now = time.monotonic()
+            for partition, pending in list(self.unacked.items()):
+                if pending and now - self.snapshot_at.get(partition, 0.0) >= self.settings.snapshot_interval_s:
+                    await self._snapshot(partition)
+
+    def forget(self, partitions: set[int]) -> None:
+        """Partitions taken away by a rebalance: their new owner restores them from the changelog."""
+        for partition in partitions:
+            self.states.pop(partition, None)
+            self.unacked.pop(partition, None)
+            self.since_snapshot.pop(partition, None)
+        if partitions:
+            log.info("partitions revoked", partitions=sorted(partitions))
+
+    # -- internals ---------------------------------------------------------------------------------
+
+    def _assigned(self) -> set[int]:
+        topic = self.settings.input_topic
+        return {tp.partition for tp in self.app.faust.consumer.assignment() if tp.topic == topic}
+
+    def _state_for(self, partition: int) -> PartitionState:
+        state = self.states.get(partition)
+        if state is None:
+            blob = self.app.partition_state.get(str(partition))
+            cfg = self.settings.detector
+            if blob:
+                state = PartitionState.restore(blob, cfg)
+            else:
+                state = PartitionState(partition, self.settings.partitions, cfg)
+            log.info("partition state ready", partition=partition, restored=bool(blob),
+                     last_offset=state.last_offset, clients=len(state.clients))
+            self.states[partition] = state
+            self.snapshot_at[partition] = time.monotonic()
+        return state
+
+    async def _apply(self, partition: int, batch: list[EventT]) -> None:
+        state = self._state_for(partition)
+        records = [InputRecord(e.message.offset, e.message.timestamp, e.message.value) for e in batch]
+        out = state.apply(records)
+        await self._emit(partition, out)
+        self.unacked[partition].extend(batch)
+        self.since_snapshot[partition] += len(batch)
+        self._count(out)
+        due = time.monotonic() - self.snapshot_at[partition] >= self.settings.snapshot_interval_s
+        if due or self.since_snapshot[partition] >= self.settings.snapshot_every:
+            await self._snapshot(partition)
+
+    async def _emit(self, partition: int, out: Output) -> None:
+        app = self.app
+        now = time.time()
+        for alert in out.alerts:
+            await app.alerts.send(
+                key=alert.dedup_key.encode(), value=orjson.dumps(alert.to_dict()), timestamp=min(alert.ts, now)
+            )
+        for dead in out.dead_letters:
+            headers = [
+                ("reason", dead.reason.encode()),
+                ("detail", dead.detail.encode()),
+                ("source_topic", self.settings.input_topic.encode()),
+                ("source_partition", str(partition).encode()),
+                ("source_offset", str(dead.offset).encode()),
+            ]
+            if dead.index is not None:
+                headers.append(("envelope_index", str(dead.index).encode()))
+            await app.dlq.send(key=None, value=dead.value, headers=headers)
+        for reroute in out.reroutes:
+            await app.input.send(key=reroute.key.encode(), value=reroute.value)
+
+    async def _snapshot(self, partition: int) -> None:
+        state = self.states.get(partition)
+        if state is None:
+            return
+        blob = state.snapshot()
+        table = self.app.partition_state
+        key = str(partition)
+        # Written to the changelog partition of the same number as the input partition, so the
+        # worker that is assigned input partition p recovers exactly this entry.
+        table.data[key] = blob
+        table.send_changelog(partition, key, blob)
+        await self.app.faust.producer.flush()  # snapshot, alerts and dead letters are durable...
+        pending = self.unacked.pop(partition, [])
+        for event in pending:  # ...so now their offsets may be committed
+            await self.stream.ack(event)
+        self.since_snapshot[partition] = 0
+        self.snapshot_at[partition] = time.monotonic()
+        self.counters["snapshots"] += 1
+        self.counters["snapshot_bytes"] = len(blob)
+
+    def _count(self, out: Output) -> None:
+        c = self.counters
+        c["events"] += out.events
+        c["alerts"] += len(out.alerts)
+        c["reroutes"] += len(out.reroutes)
+        c["redelivered"] += out.redelivered
+        for dead in out.dead_letters:
+            c[f"dead_letters.{dead.reason}"] += 1
+
+
+def register(app: App, settings: Settings) -> PartitionWorker:
+    """Attach the agent, the snapshot timer and the rebalance hook to the app."""
+    worker = PartitionWorker(app, settings)
+
+    @app.faust.agent(app.input, name="detect")
+    async def detect(stream: StreamT) -> None:
+        async for events in stream.noack_take(TAKE_MAX, within=TAKE_WITHIN_S):
+            await worker.handle(stream, events)
+
+    @app.faust.timer(interval=max(0.5, settings.snapshot_interval_s / 2))
+    async def snapshot_quiet_partitions() -> None:
+        await worker.snapshot_due()
+
+    @app.faust.timer(interval=30.0)
+    async def report_progress() -> None:
+        log.info("progress", partitions=sorted(worker.states), **dict(worker.counters))
+
+    @app.faust.on_partitions_revoked.connect
+    async def on_revoked(app_, revoked, **_kwargs) -> None:
+        worker.forget({tp.partition for tp in revoked if tp.topic == settings.input_topic})
+
+    return worker

@@ -1,0 +1,60 @@
+"""The Faust app, its topics and its state table: defined once, from the settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import faust
+
+from streams.settings import Settings
+from streams.topics import STATE_MAX_MESSAGE_BYTES
+
+
+@dataclass
+class App:
+    """The Faust app and the channels the agents use. Agents send bytes built by the core's records."""
+
+    faust: faust.App
+    input: faust.TopicT
+    alerts: faust.TopicT
+    dlq: faust.TopicT
+    # One entry per input partition: that partition's snapshot (features, models, watermark, last
+    # offset), written to the changelog partition of the same number.
+    partition_state: faust.Table
+
+
+def create_app(settings: Settings) -> App:
+    app = faust.App(
+        settings.app_id,
+        broker=f"kafka://{settings.bootstrap_servers}",
+        store="memory://",  # the changelog is the durable copy; snapshots keep it small
+        topic_partitions=settings.partitions,
+        topic_replication_factor=settings.replication_factor,
+        web_host=settings.web_host,
+        web_bind=settings.web_host,
+        web_port=settings.web_port,
+        web_tables_enabled=False,
+        web_router_enabled=False,
+        web_graph_enabled=False,
+        web_stats_enabled=False,
+        # Events stay un-acked until the snapshot that covers them is durable: a rebalance must
+        # not wait for them (it would wait forever); the new owner re-applies them instead.
+        stream_wait_empty=False,
+        producer_max_request_size=STATE_MAX_MESSAGE_BYTES + (1 << 20),
+        consumer_auto_offset_reset="earliest",
+        autodiscover=False,
+    )
+    raw = {"key_serializer": "raw", "value_serializer": "raw"}
+    return App(
+        faust=app,
+        input=app.topic(settings.input_topic, partitions=settings.partitions, **raw),
+        alerts=app.topic(settings.alerts_topic, partitions=settings.partitions, **raw),
+        dlq=app.topic(settings.dlq_topic, partitions=settings.partitions, **raw),
+        partition_state=app.Table(
+            "partition-state",
+            partitions=settings.partitions,
+            key_type=str,
+            value_type=bytes,  # bytes -> the "raw" codec: snapshots are stored as written
+            extra_topic_configs={"max.message.bytes": str(STATE_MAX_MESSAGE_BYTES)},
+        ),
+    )

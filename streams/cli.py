@@ -1,0 +1,181 @@
+"""The ``extractwatch`` command. Every subcommand reads the same settings (``EXTRACTWATCH_*``)."""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+
+import orjson
+
+from streams.errors import ExtractwatchError
+from streams.settings import Settings
+
+_DURATION = re.compile(r"^(-?\d+(?:\.\d+)?)([smhd]?)$")
+_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def duration(text: str) -> float:
+    """Seconds from ``90``, ``30m``, ``2h`` or ``1d``."""
+    match = _DURATION.match(text.strip())
+    if not match:
+        raise argparse.ArgumentTypeError(f"not a duration: {text!r} (use 90, 30m, 2h, 1d)")
+    return float(match.group(1)) * _UNITS[match.group(2)]
+
+
+def point_in_time(text: str) -> float:
+    """Epoch seconds from an RFC 3339 time, epoch seconds, or an offset from now such as ``-2h``."""
+    if text.startswith("-"):
+        return time.time() + duration(text)
+    try:
+        return float(text)
+    except ValueError:
+        pass
+    try:
+        return datetime.fromisoformat(text).timestamp()
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a time: {text!r} (RFC 3339, epoch seconds or -2h)") from exc
+
+
+def _open_in(path: str):
+    return sys.stdin.buffer if path == "-" else open(path, "rb")  # noqa: SIM115
+
+
+def _open_out(path: str):
+    return sys.stdout.buffer if path == "-" else open(path, "wb")  # noqa: SIM115
+
+
+def cmd_worker(settings: Settings, _args: argparse.Namespace) -> int:
+    from streams.worker import run_worker
+
+    sys.argv = [sys.argv[0]]  # Faust's worker parses argv itself
+    run_worker(settings)
+    return 0
+
+
+def cmd_detect(settings: Settings, args: argparse.Namespace) -> int:
+    from streams.detect import detect
+
+    with _open_in(args.input) as src:
+        out = _open_out(args.output)
+        try:
+            detector = detect(settings, src, out)
+        finally:
+            out.flush()
+            if out is not sys.stdout.buffer:
+                out.close()
+    if detector.dead_letters:
+        reasons: dict[str, int] = {}
+        for dead in detector.dead_letters:
+            reasons[dead.reason] = reasons.get(dead.reason, 0) + 1
+        print(f"rejected: {reasons}", file=sys.stderr)
+    return 0
+
+
+def cmd_simulate(settings: Settings, args: argparse.Namespace) -> int:
+    from streams.simulate.cli import simulate_to_file, simulate_to_topic
+
+    start = args.start if args.start is not None else time.time() - args.duration
+    if args.output:
+        output = Path(args.output)
+        labels = Path(args.labels) if args.labels else output.with_suffix(".labels.csv")
+        n = simulate_to_file(args.seed, start, args.duration, output, labels, args.scale)
+        print(f"wrote {n} events to {output} and labels to {labels}", file=sys.stderr)
+    else:
+        labels = Path(args.labels) if args.labels else None
+        n = simulate_to_topic(
+            settings, args.seed, start, args.duration, args.topic, labels, args.realtime, args.scale
+        )
+        print(f"published {n} events", file=sys.stderr)
+    return 0
+
+
+def cmd_produce(settings: Settings, args: argparse.Namespace) -> int:
+    from streams.produce import publish
+
+    with _open_in(args.input) as src:
+        report = publish(settings, src, args.topic, args.batch)
+    print(f"published {report.events} events in {report.messages} messages", file=sys.stderr)
+    if report.failed:
+        print(f"FAILED: {report.failed} messages not delivered: {report.errors}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_alerts(settings: Settings, args: argparse.Namespace) -> int:
+    from streams.alerts import format_text, read_alerts
+
+    for alert in read_alerts(settings, args.topic, args.follow, args.from_beginning):
+        line = format_text(alert) if args.format == "text" else orjson.dumps(alert).decode()
+        print(line, flush=True)
+    return 0
+
+
+def cmd_topics(settings: Settings, _args: argparse.Namespace) -> int:
+    from streams.topics import ensure_topics
+
+    created = ensure_topics(settings)
+    print(f"created: {', '.join(created) if created else 'nothing (all present)'}", file=sys.stderr)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="extractwatch", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    sub.add_parser("worker", help="run the Faust stream worker").set_defaults(func=cmd_worker)
+
+    p = sub.add_parser("detect", help="run the core over events JSONL without Kafka; alerts JSONL out")
+    p.add_argument("--input", required=True, help="events JSONL file, or - for stdin")
+    p.add_argument("--output", default="-", help="alerts JSONL file, or - for stdout")
+    p.set_defaults(func=cmd_detect)
+
+    p = sub.add_parser("simulate", help="synthetic benign and extraction traffic, with its ground truth")
+    p.add_argument("--seed", type=int, required=True)
+    p.add_argument("--start", type=point_in_time, default=None, help="default: --duration before now")
+    p.add_argument("--duration", type=duration, default=86400.0, help="default 24h")
+    p.add_argument("--scale", type=float, default=1.0, help="multiplies the number of clients")
+    p.add_argument("--labels", help="ground truth CSV (default: beside --output)")
+    target = p.add_mutually_exclusive_group(required=True)
+    target.add_argument("--output", help="events JSONL file")
+    target.add_argument("--topic", help="publish to this topic instead")
+    p.add_argument("--realtime", action="store_true", help="with --topic: pace future events to the clock")
+    p.set_defaults(func=cmd_simulate)
+
+    p = sub.add_parser("produce", help="publish events JSONL to the input topic")
+    p.add_argument("--input", required=True, help="events JSONL file, or - for stdin")
+    p.add_argument("--batch", type=int, default=1, help="events of one partition per envelope message")
+    p.add_argument("--topic", help="default: EXTRACTWATCH_INPUT_TOPIC")
+    p.set_defaults(func=cmd_produce)
+
+    p = sub.add_parser("alerts", help="print alerts from the alerts topic")
+    p.add_argument("--follow", action="store_true", help="keep waiting for new alerts")
+    p.add_argument("--from-beginning", action="store_true", help="start at the oldest alert")
+    p.add_argument("--topic", help="default: EXTRACTWATCH_ALERTS_TOPIC")
+    p.add_argument("--format", choices=["json", "text"], default="json")
+    p.set_defaults(func=cmd_alerts)
+
+    sub.add_parser("topics", help="create the project's topics if missing").set_defaults(func=cmd_topics)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from streams import logs
+
+    try:
+        settings = Settings.from_env()
+        logs.configure(settings.log_level)
+        return args.func(settings, args)
+    except ExtractwatchError as exc:
+        print(f"extractwatch: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

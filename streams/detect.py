@@ -1,0 +1,18 @@
+"""``extractwatch detect``: the worker's core over a JSONL file, in one process, without Kafka."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import BinaryIO
+
+import orjson
+
+from streams.core.detector import Detector
+from streams.settings import Settings
+
+
+def detect(settings: Settings, lines: Iterable[bytes], output: BinaryIO) -> Detector:
+    detector = Detector(settings.partitions, settings.detector)
+    for alert in detector.run(lines):
+        output.write(orjson.dumps(alert.to_dict()) + b"\n")
+    return detector

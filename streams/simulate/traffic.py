@@ -1,0 +1,55 @@
+"""Builds a simulated population and merges its clients' events into one time-ordered stream."""
+
+from __future__ import annotations
+
+import heapq
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from streams.core import reduce
+from streams.simulate.scenarios import DAY, SCENARIOS, Client
+
+EDGE_HASHING_SHARE = 0.3  # clients whose gateway hashes prompts at the edge (no text is sent)
+
+
+@dataclass(frozen=True)
+class Truth:
+    client_id: str
+    label: str
+    scenario: str
+
+
+def population(seed: int, start: float, scale: float = 1.0) -> list[Client]:
+    """The clients of one simulation; the same seed and start give the same clients."""
+    rng = random.Random(seed)
+    clients = []
+    for scenario, (label, _gen, count) in SCENARIOS.items():
+        for _ in range(max(1, round(count * scale))):
+            client_rng = random.Random(rng.getrandbits(64))
+            young = label == "extraction"
+            age = rng.uniform(1, 20) if young else rng.uniform(30, 900)
+            clients.append(Client(f"org_{rng.getrandbits(48):012x}", scenario, label, client_rng, start - age * DAY))
+    return clients
+
+
+def traffic(seed: int, start: float, duration: float, scale: float = 1.0) -> tuple[Iterator[dict], list[Truth]]:
+    """Events of every client in time order, and who is who."""
+    clients = population(seed, start, scale)
+    streams = []
+    for c in clients:
+        generate = SCENARIOS[c.scenario][1]
+        stream = generate(c, start, start + duration)
+        if c.rng.random() < EDGE_HASHING_SHARE:
+            stream = _hashed_at_edge(stream)
+        streams.append(stream)
+    truth = [Truth(c.client_id, c.label, c.scenario) for c in clients]
+    return heapq.merge(*streams, key=lambda e: e["ts"]), truth
+
+
+def _hashed_at_edge(stream: Iterator[dict]) -> Iterator[dict]:
+    for event in stream:
+        prompt = event.pop("prompt")
+        event["prompt_sha256"] = reduce.sha256_hex(prompt)
+        event["prompt_simhash"] = f"{reduce.simhash(prompt):016x}"
+        yield event

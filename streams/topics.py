@@ -1,0 +1,65 @@
+"""Every topic extractwatch uses, defined once: names from the settings, configs here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from confluent_kafka.admin import AdminClient, NewTopic
+
+from streams.errors import DeliveryError
+from streams.settings import Settings
+
+MIB = 1 << 20
+# Messages above 1 MiB are rejected by the worker; the input topic takes up to 2 MiB so that such
+# messages arrive, and the DLQ keeps every rejected original with room for its headers.
+INPUT_MAX_MESSAGE_BYTES = 2 * MIB
+DLQ_MAX_MESSAGE_BYTES = 2 * MIB + 64 * 1024
+# A partition's snapshot (features and River models) can pass the broker's default 1 MiB.
+STATE_MAX_MESSAGE_BYTES = 64 * MIB
+
+
+@dataclass(frozen=True)
+class TopicSpec:
+    name: str
+    partitions: int
+    config: dict[str, str] = field(default_factory=dict)
+
+
+def topic_specs(settings: Settings) -> list[TopicSpec]:
+    """The topics ``make kafka-up`` and the worker create when missing (Faust adds its changelogs)."""
+    p = settings.partitions
+    return [
+        TopicSpec(settings.input_topic, p, {"max.message.bytes": str(INPUT_MAX_MESSAGE_BYTES)}),
+        TopicSpec(settings.alerts_topic, p),
+        TopicSpec(settings.dlq_topic, p, {"max.message.bytes": str(DLQ_MAX_MESSAGE_BYTES)}),
+        TopicSpec(settings.labels_topic, 1),
+    ]
+
+
+def admin_client(settings: Settings) -> AdminClient:
+    return AdminClient({"bootstrap.servers": settings.bootstrap_servers})
+
+
+def ensure_topics(settings: Settings, specs: list[TopicSpec] | None = None, timeout: float = 30.0) -> list[str]:
+    """Create the missing topics; return the names created. Existing topics are left as they are."""
+    admin = admin_client(settings)
+    existing = set(admin.list_topics(timeout=timeout).topics)
+    wanted = [s for s in (specs or topic_specs(settings)) if s.name not in existing]
+    if not wanted:
+        return []
+    futures = admin.create_topics(
+        [NewTopic(s.name, s.partitions, settings.replication_factor, config=s.config) for s in wanted],
+        operation_timeout=timeout,
+    )
+    created = []
+    for name, future in futures.items():
+        try:
+            future.result()
+            created.append(name)
+        except Exception as exc:  # a concurrent creator is fine; anything else is not
+            if "TOPIC_ALREADY_EXISTS" not in str(exc):
+                raise DeliveryError(
+                    f"could not create topic {name!r} on {settings.bootstrap_servers}: {exc}. "
+                    "Is the broker up (`make kafka-up`)?"
+                ) from exc
+    return created
