@@ -22,7 +22,7 @@ INDICATORS: dict[str, tuple[float, str, Callable[[Features], float]]] = {
     # scripts run around the clock; people and most batch jobs do not
     "round_the_clock": (2.5, "hour_entropy", lambda x: _clip((x["hour_entropy"] - 0.7) / 0.25)),
     # scripts keep going for hours without a pause; eval runs and people stop
-    "sustained": (2.0, "active_streak_h", lambda x: _clip(x["active_streak_h"])),
+    "sustained": (3.0, "active_streak_h", lambda x: _clip(x["active_streak_h"] / 3.0)),
     # distillation wants new prompts; eval harnesses and apps repeat themselves
     "novel_prompts": (
         2.0,

@@ -163,14 +163,13 @@ class PartitionState:
             del self.clients[cid]
 
     def _alert(self, client_id: str, state: ClientState, decision: Decision, ts: float) -> Alert:
-        incident = decision.incident
         top = ", ".join(r.feature for r in state.last_reasons[:3]) or "no single feature"
-        since = datetime.fromtimestamp(incident.first_seen, UTC).strftime("%Y-%m-%d %H:%M UTC")
-        verb = "resolved" if decision.status == "resolved" else f"{incident.severity}"
+        since = datetime.fromtimestamp(decision.first_seen, UTC).strftime("%Y-%m-%d %H:%M UTC")
+        verb = "resolved" if decision.status == "resolved" else decision.severity
         return Alert(
-            alert_id=alert_id(incident.dedup_key, incident.seq),
-            dedup_key=incident.dedup_key,
-            seq=incident.seq,
+            alert_id=alert_id(decision.dedup_key, decision.seq),
+            dedup_key=decision.dedup_key,
+            seq=decision.seq,
             status=decision.status,
             scope="client",
             client_id=client_id,
@@ -178,17 +177,17 @@ class PartitionState:
             members=[],
             member_count=0,
             risk=decision.risk,
-            severity=incident.severity,
+            severity=decision.severity,
             ts=float(ts),
-            first_seen=float(incident.first_seen),
-            events_seen=incident.events_seen,
+            first_seen=float(decision.first_seen),
+            events_seen=decision.events_seen,
             reasons=list(state.last_reasons),
             evidence=state.features.evidence(),
             model_version=self.model_version,
             replay=self.replay,
             summary=(
                 f"client {client_id} extraction risk {decision.risk:.2f} ({verb}); driven by {top}; "
-                f"{incident.events_seen} events since {since}"
+                f"{decision.events_seen} events since {since}"
             ),
         )
 

@@ -67,11 +67,20 @@ class Incident:
 
 @dataclass(frozen=True, slots=True)
 class Decision:
-    """What the policy wants sent: ``status`` is ``firing`` or ``resolved``."""
+    """What the policy wants sent, frozen at the moment of deciding: ``firing`` or ``resolved``."""
 
     status: str
-    incident: Incident
+    dedup_key: str
+    seq: int
+    severity: str
+    first_seen: float
+    events_seen: int
     risk: float
+
+    @classmethod
+    def of(cls, status: str, incident: Incident, risk: float) -> Decision:
+        return cls(status, incident.dedup_key, incident.seq, incident.severity, incident.first_seen,
+                   incident.events_seen, risk)
 
 
 @dataclass(slots=True)
@@ -112,7 +121,7 @@ class ClientPolicy:
             severity=severity_for(risk),
             events_seen=events * self.consecutive_high,
         )
-        return Decision("firing", self.incident, risk)
+        return Decision.of("firing", self.incident, risk)
 
     def _observe_open(self, risk: float, ts: float, events: int, cfg: DetectorSettings) -> Decision | None:
         incident = self.incident
@@ -126,7 +135,7 @@ class ClientPolicy:
         if SEVERITIES.index(severity) > SEVERITIES.index(incident.severity):
             incident.seq += 1
             incident.severity = severity
-            return Decision("firing", incident, risk)
+            return Decision.of("firing", incident, risk)
         return None
 
     def maybe_resolve(self, watermark: float, cfg: DetectorSettings, last_risk: float) -> Decision | None:
@@ -139,5 +148,5 @@ class ClientPolicy:
         incident.seq += 1
         self.incident = None
         self.consecutive_high, self.first_high_ts = 0, None
-        return Decision("resolved", incident, last_risk)
+        return Decision.of("resolved", incident, last_risk)
 

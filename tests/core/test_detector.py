@@ -1,0 +1,32 @@
+import orjson
+
+from streams.core.detector import Detector
+from streams.settings import DetectorSettings
+from streams.simulate.traffic import traffic
+
+START = 1_795_766_400.0  # 06:00 UTC: the simulated people are awake
+
+
+def simulated_lines(seed=3, hours=6):
+    events, truth = traffic(seed, START, hours * 3600)
+    return [orjson.dumps(e) for e in events], truth
+
+
+def test_detect_alerts_every_simulated_attacker_and_no_benign_client():
+    lines, truth = simulated_lines()
+    alerted = {a.client_id for a in Detector(6, DetectorSettings()).run(lines) if a.status == "firing"}
+    attackers = {t.client_id for t in truth if t.label == "extraction"}
+    assert alerted == attackers
+
+
+def test_same_events_give_the_same_alerts():
+    lines, _ = simulated_lines(seed=4, hours=3)
+    first = [a.to_dict() for a in Detector(6, DetectorSettings()).run(lines)]
+    second = [a.to_dict() for a in Detector(6, DetectorSettings()).run(lines)]
+    assert first and first == second
+
+
+def test_bad_lines_are_collected_not_raised():
+    detector = Detector(6, DetectorSettings())
+    list(detector.run([b"garbage", b'{"client_id": "x"}']))
+    assert [d.reason for d in detector.dead_letters] == ["invalid_json", "invalid_event"]

@@ -1,0 +1,129 @@
+from dataclasses import replace
+
+import orjson
+import pytest
+
+from streams.core.partition import InputRecord, PartitionState
+from streams.core.partitioner import partition_for
+from streams.errors import CheckpointError
+from streams.settings import DetectorSettings
+from tests.helpers import encoded, raw_event
+
+CFG = DetectorSettings()
+T0 = 1_790_000_000.0
+CLIENT = "client-a"
+HOME = partition_for(CLIENT, 6)
+
+
+def state() -> PartitionState:
+    return PartitionState(HOME, 6, CFG)
+
+
+def records(values, start_offset=0):
+    return [InputRecord(start_offset + i, T0 + 10 * 86400, v) for i, v in enumerate(values)]
+
+
+def bulk_values(n, t0=T0, client=CLIENT):
+    return [
+        encoded(client_id=client, ts=t0 + 3 * i, prompt=f"Explain item {i} of set {i * 31} step by step",
+                prompt_tokens=60, completion_tokens=900, max_tokens=900, stop_reason="max_tokens")
+        for i in range(n)
+    ]
+
+
+def test_redelivered_offsets_are_skipped_not_counted_twice():
+    s = state()
+    s.apply(records([encoded(ts=T0)]))
+    out = s.apply(records([encoded(ts=T0 + 1)]))  # same offset 0 again
+    assert out.redelivered == 1 and out.events == 0
+    assert s.clients[CLIENT].features.events == 1
+
+
+def test_bad_input_becomes_dead_letters_with_reasons_and_original_bytes():
+    s = state()
+    bad = [b"{not json", orjson.dumps(raw_event(status="ok")), b'{"event_id": 1}']
+    out = s.apply(records(bad))
+    assert [d.reason for d in out.dead_letters] == ["invalid_json", "invalid_event", "invalid_event"]
+    assert [d.value for d in out.dead_letters] == bad
+    assert [d.offset for d in out.dead_letters] == [0, 1, 2]
+
+
+def test_late_event_behind_watermark_is_a_dead_letter():
+    s = state()
+    out = s.apply(records([encoded(ts=T0), encoded(ts=T0 - CFG.allowed_lateness_s - 1)]))
+    assert [d.reason for d in out.dead_letters] == ["late"]
+    assert out.events == 1
+
+
+def test_event_far_ahead_of_its_record_timestamp_is_a_dead_letter():
+    s = state()
+    out = s.apply([InputRecord(0, T0, encoded(ts=T0 + CFG.max_future_s + 5))])
+    assert [d.reason for d in out.dead_letters] == ["future"]
+    assert s.watermark is None  # a bad clock did not move the watermark
+
+
+def test_envelope_event_of_another_partition_is_rerouted_not_applied():
+    other = next(f"c{i}" for i in range(100) if partition_for(f"c{i}", 6) != HOME)
+    envelope = orjson.dumps([raw_event(ts=T0), raw_event(ts=T0, client_id=other)])
+    out = state().apply(records([envelope]))
+    assert out.events == 1
+    assert [r.key for r in out.reroutes] == [other]
+    assert orjson.loads(out.reroutes[0].value)["client_id"] == other
+
+
+def test_bad_event_inside_envelope_is_dead_lettered_alone_with_its_index():
+    envelope = orjson.dumps([raw_event(ts=T0), raw_event(ts=T0, ip="nope")])
+    out = state().apply(records([envelope]))
+    assert out.events == 1
+    assert [(d.reason, d.index) for d in out.dead_letters] == [("invalid_event", 1)]
+
+
+def test_sustained_extraction_raises_an_alert_with_schema_fields():
+    out = state().apply(records(bulk_values(1200)))
+    alert = out.alerts[0]
+    assert (alert.status, alert.scope, alert.client_id, alert.seq) == ("firing", "client", CLIENT, 1)
+    assert 0.7 <= alert.risk <= 1.0
+    assert alert.reasons and all(0 <= r.weight <= 1 for r in alert.reasons)
+    assert alert.evidence["api_key_ids"] == ["key-1"]
+    assert "Explain item" not in orjson.dumps(alert.to_dict()).decode()
+
+
+def test_quiet_client_resolves_on_the_watermark():
+    s = state()
+    fired = s.apply(records(bulk_values(1200)))
+    assert fired.alerts
+    # the attacker turns benign (repeats one prompt slowly); another client moves the watermark on
+    calm = [encoded(ts=T0 + 3600 + 600 * i, prompt="hello", completion_tokens=10) for i in range(100)]
+    out = s.apply(records(calm, start_offset=5000))
+    assert [a.status for a in out.alerts][-1] == "resolved"
+    assert out.alerts[-1].dedup_key == fired.alerts[0].dedup_key
+
+
+def test_snapshot_restores_identical_scores():
+    values = bulk_values(1600)
+    live = state()
+    live.apply(records(values[:100]))
+    restored = PartitionState.restore(live.snapshot(), CFG)
+    a = live.apply(records(values[100:], 100))
+    b = restored.apply(records(values[100:], 100))
+    assert a.alerts and [x.to_dict() for x in a.alerts] == [x.to_dict() for x in b.alerts]
+    assert live.clients[CLIENT].last_risk == restored.clients[CLIENT].last_risk
+
+
+def test_snapshot_from_another_river_version_is_refused(monkeypatch):
+    import river
+
+    blob = state().snapshot()
+    monkeypatch.setattr(river, "__version__", "0.0.1")
+    with pytest.raises(CheckpointError, match="River"):
+        PartitionState.restore(blob, CFG)
+
+
+def test_idle_clients_expire_on_the_watermark():
+    cfg = replace(CFG, client_idle_expiry_s=3600.0)
+    s = PartitionState(HOME, 6, cfg)
+    s.apply(records([encoded(ts=T0, client_id=CLIENT)]))
+    others = [c for c in (f"k{i}" for i in range(400)) if partition_for(c, 6) == HOME][:2]
+    late = [encoded(ts=T0 + 2 * 3600 + i, client_id=others[i % 2]) for i in range(1000)]
+    s.apply(records(late, start_offset=1))
+    assert CLIENT not in s.clients
