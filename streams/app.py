@@ -40,6 +40,10 @@ def create_app(settings: Settings) -> App:
         # Events stay un-acked until the snapshot that covers them is durable: a rebalance must
         # not wait for them (it would wait forever); the new owner re-applies them instead.
         stream_wait_empty=False,
+        # A worker that dies without leaving (kill -9, lost host) keeps its partitions until the
+        # session times out: 15 s instead of Faust's 60 s bounds how long they stand still.
+        broker_session_timeout=15.0,
+        broker_heartbeat_interval=3.0,
         producer_max_request_size=STATE_MAX_MESSAGE_BYTES + (1 << 20),
         consumer_auto_offset_reset="earliest",
         autodiscover=False,

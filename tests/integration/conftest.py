@@ -1,0 +1,172 @@
+"""Integration tests run against the real Kafka broker that ``make test`` starts (``make kafka-up``).
+
+One broker serves every test; each test isolates itself with its own app id and topic names.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import replace
+from pathlib import Path
+
+import orjson
+import pytest
+from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
+
+from streams.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.integration
+
+
+def _reachable(bootstrap: str) -> bool:
+    host, port = bootstrap.split(",")[0].rsplit(":", 1)
+    try:
+        with socket.create_connection((host, int(port)), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.fixture(scope="session")
+def broker() -> str:
+    bootstrap = Settings.from_env().bootstrap_servers
+    if not _reachable(bootstrap):
+        subprocess.run([str(ROOT / "infra/kafka/kafka.sh"), "up"], check=True)
+    assert _reachable(bootstrap), f"no Kafka broker at {bootstrap}"
+    return bootstrap
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def settings(broker: str) -> Settings:
+    tag = uuid.uuid4().hex[:8]
+    base = Settings.from_env()
+    return replace(
+        base,
+        bootstrap_servers=broker,
+        app_id=f"it-{tag}",
+        input_topic=f"it-{tag}-requests",
+        alerts_topic=f"it-{tag}-alerts",
+        labels_topic=f"it-{tag}-labels",
+        web_port=_free_port(),
+    )
+
+
+def settings_env(settings: Settings, **extra: str) -> dict[str, str]:
+    env = dict(os.environ)
+    for name in ("bootstrap_servers", "app_id", "input_topic", "alerts_topic", "labels_topic", "partitions", "web_port"):
+        env[f"EXTRACTWATCH_{name.upper()}"] = str(getattr(settings, name))
+    env.update(extra)
+    return env
+
+
+class WorkerProcess:
+    """``extractwatch worker`` as a real process, as an operator runs it."""
+
+    def __init__(self, settings: Settings, log_path: Path, **env: str):
+        self.log_path = log_path
+        self.log = log_path.open("ab")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "streams.cli", "worker"], cwd=ROOT, env=settings_env(settings, **env),
+            stdout=self.log, stderr=subprocess.STDOUT,
+        )
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def kill9(self) -> None:
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(10)
+
+    def stop(self) -> None:
+        if self.alive():
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(30)
+            except subprocess.TimeoutExpired:
+                self.kill9()
+        self.log.close()
+
+    def tail(self, lines: int = 40) -> str:
+        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+
+
+@pytest.fixture
+def start_worker(tmp_path: Path, settings: Settings):
+    workers: list[WorkerProcess] = []
+
+    def start(**env: str) -> WorkerProcess:
+        worker = WorkerProcess(settings, tmp_path / f"worker-{len(workers)}.log", **env)
+        workers.append(worker)
+        return worker
+
+    yield start
+    for worker in workers:
+        worker.stop()
+
+
+def read_topic(settings: Settings, topic: str, idle_s: float = 3.0, timeout_s: float = 60.0) -> list:
+    """Every message of ``topic`` from the beginning, until nothing new arrives for ``idle_s``."""
+    c = Consumer({"bootstrap.servers": settings.bootstrap_servers, "group.id": f"reader-{uuid.uuid4().hex}",
+                  "enable.auto.commit": False})
+    try:
+        meta = c.list_topics(topic, timeout=10).topics[topic]
+        c.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in meta.partitions])
+        out, last, deadline = [], time.monotonic(), time.monotonic() + timeout_s
+        while time.monotonic() - last < idle_s and time.monotonic() < deadline:
+            msg = c.poll(0.2)
+            if msg is not None and not msg.error():
+                out.append(msg)
+                last = time.monotonic()
+        return out
+    finally:
+        c.close()
+
+
+def committed_total(settings: Settings) -> int:
+    """Offsets the worker's consumer group has committed on the input topic, summed over partitions."""
+    c = Consumer({"bootstrap.servers": settings.bootstrap_servers, "group.id": settings.app_id,
+                  "enable.auto.commit": False})
+    try:
+        tps = [TopicPartition(settings.input_topic, p) for p in range(settings.partitions)]
+        return sum(max(tp.offset, 0) for tp in c.committed(tps, timeout=10))
+    finally:
+        c.close()
+
+
+def end_offsets_total(settings: Settings) -> int:
+    c = Consumer({"bootstrap.servers": settings.bootstrap_servers, "group.id": "end-offsets"})
+    try:
+        tps = [TopicPartition(settings.input_topic, p) for p in range(settings.partitions)]
+        return sum(c.get_watermark_offsets(tp, timeout=10)[1] for tp in tps)
+    finally:
+        c.close()
+
+
+def wait_for(condition, timeout_s: float, what: str, worker: WorkerProcess | None = None, every: float = 0.5):
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        result = condition()
+        if result:
+            return result
+        if worker is not None and not worker.alive():
+            raise AssertionError(f"worker died while waiting for {what}:\n{worker.tail()}")
+        time.sleep(every)
+    tail = f"\nworker log:\n{worker.tail()}" if worker is not None else ""
+    raise AssertionError(f"timed out after {timeout_s}s waiting for {what}{tail}")
+
+
+def alerts_of(settings: Settings) -> list[dict]:
+    return [orjson.loads(m.value()) for m in read_topic(settings, settings.alerts_topic, idle_s=1.0)]
