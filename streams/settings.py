@@ -7,6 +7,7 @@ Values come from ``EXTRACTWATCH_*`` environment variables (the field name, upper
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import os
 from dataclasses import dataclass, field, fields
 from typing import Any
@@ -36,8 +37,6 @@ class DetectorSettings:
     @property
     def version(self) -> str:
         """A short stable tag of these thresholds, carried in every alert's ``model_version``."""
-        import hashlib
-
         blob = repr(sorted(dataclasses.asdict(self).items())).encode()
         return hashlib.sha256(blob).hexdigest()[:8]
 

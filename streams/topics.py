@@ -37,7 +37,8 @@ def topic_specs(settings: Settings) -> list[TopicSpec]:
 
 
 def admin_client(settings: Settings) -> AdminClient:
-    return AdminClient({"bootstrap.servers": settings.bootstrap_servers})
+    # log_level 4 (warning): librdkafka's informational lines would clutter every command's output
+    return AdminClient({"bootstrap.servers": settings.bootstrap_servers, "log_level": 4})
 
 
 def ensure_topics(settings: Settings, specs: list[TopicSpec] | None = None, timeout: float = 30.0) -> list[str]:

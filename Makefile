@@ -1,0 +1,41 @@
+# extractwatch: `make help` lists the targets.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.DEFAULT_GOAL := help
+
+.PHONY: help install kafka-up kafka-down run test lint clean
+
+help: ## list the targets
+	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python >= 3.11 is required" >&2; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $@
+
+install: $(STAMP) ## create .venv/ with extractwatch and the test tools in it
+
+kafka-up: $(STAMP) ## start the local Kafka broker (fetches its jars once) and create the topics
+	infra/kafka/kafka.sh up
+	$(BIN)/extractwatch topics
+
+kafka-down: ## stop the local Kafka broker
+	infra/kafka/kafka.sh down
+
+run: $(STAMP) ## broker, worker, 2 h of simulated history, then live traffic; alerts on screen (Ctrl-C stops)
+	infra/demo.sh
+
+test: $(STAMP) kafka-up ## the whole suite: unit, doctests and integration tests on the real broker
+	$(BIN)/pytest
+
+lint: $(STAMP) ## ruff
+	$(BIN)/ruff check streams models tests
+
+clean: kafka-down ## stop the broker and delete its data (topics, offsets, state)
+	rm -rf .data
