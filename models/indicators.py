@@ -31,7 +31,11 @@ INDICATORS: dict[str, tuple[float, str, Callable[[Features], float]]] = {
     ),
     "volume": (2.0, "req_rate_1h", lambda x: _clip(math.log10(1.0 + x["req_rate_1h"]) / 2.5)),
     # long answers to short prompts: the answers are what is being harvested
-    "long_answers": (1.5, "completion_prompt_ratio", lambda x: _clip((x["completion_prompt_ratio"] - 1.0) / 4)),
+    "long_answers": (
+        1.5,
+        "completion_prompt_ratio",
+        lambda x: _clip((x["completion_prompt_ratio"] - 1.0) / 4),
+    ),
     "asks_reasoning": (1.5, "reasoning_share", lambda x: x["reasoning_share"]),
     "hits_max_tokens": (1.0, "share_max_tokens", lambda x: x["share_max_tokens"]),
     "fixed_parameters": (

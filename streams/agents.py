@@ -65,7 +65,10 @@ class PartitionWorker:
         async with self.lock:
             now = time.monotonic()
             for partition, pending in list(self.unacked.items()):
-                if pending and now - self.snapshot_at.get(partition, 0.0) >= self.settings.snapshot_interval_s:
+                if (
+                    pending
+                    and now - self.snapshot_at.get(partition, 0.0) >= self.settings.snapshot_interval_s
+                ):
                     await self._snapshot(partition)
 
     def forget(self, partitions: set[int]) -> None:
@@ -92,8 +95,13 @@ class PartitionWorker:
                 state = PartitionState.restore(blob, cfg)
             else:
                 state = PartitionState(partition, self.settings.partitions, cfg)
-            log.info("partition state ready", partition=partition, restored=bool(blob),
-                     last_offset=state.last_offset, clients=len(state.clients))
+            log.info(
+                "partition state ready",
+                partition=partition,
+                restored=bool(blob),
+                last_offset=state.last_offset,
+                clients=len(state.clients),
+            )
             self.states[partition] = state
             self.snapshot_at[partition] = time.monotonic()
         return state
@@ -115,7 +123,9 @@ class PartitionWorker:
         now = time.time()
         for alert in out.alerts:
             await app.alerts.send(
-                key=alert.dedup_key.encode(), value=orjson.dumps(alert.to_dict()), timestamp=min(alert.ts, now)
+                key=alert.dedup_key.encode(),
+                value=orjson.dumps(alert.to_dict()),
+                timestamp=min(alert.ts, now),
             )
         for dead in out.dead_letters:
             headers = [

@@ -13,7 +13,10 @@ from streams.settings import Settings
 
 
 def read_alerts(
-    settings: Settings, topic: str | None = None, follow: bool = False, from_beginning: bool = False,
+    settings: Settings,
+    topic: str | None = None,
+    follow: bool = False,
+    from_beginning: bool = False,
     idle_timeout: float = 5.0,
 ) -> Iterator[dict]:
     """Alerts as dicts. Without ``follow``, stops at the end offsets the topic had when called."""

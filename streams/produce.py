@@ -108,11 +108,19 @@ class InputPublisher:
         self.report.events += events
 
 
-def publish(settings: Settings, lines: Iterable[bytes], topic: str | None = None, batch: int = 1) -> ProduceReport:
+def publish(
+    settings: Settings, lines: Iterable[bytes], topic: str | None = None, batch: int = 1
+) -> ProduceReport:
     publisher = InputPublisher(settings, topic, batch)
     publisher.ensure_topic()
     for line in lines:
         publisher.publish_line(line)
     report = publisher.close()
-    log.info("produced", topic=publisher.topic, messages=report.messages, events=report.events, failed=report.failed)
+    log.info(
+        "produced",
+        topic=publisher.topic,
+        messages=report.messages,
+        events=report.events,
+        failed=report.failed,
+    )
     return report

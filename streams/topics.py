@@ -41,7 +41,9 @@ def admin_client(settings: Settings) -> AdminClient:
     return AdminClient({"bootstrap.servers": settings.bootstrap_servers, "log_level": 4})
 
 
-def ensure_topics(settings: Settings, specs: list[TopicSpec] | None = None, timeout: float = 30.0) -> list[str]:
+def ensure_topics(
+    settings: Settings, specs: list[TopicSpec] | None = None, timeout: float = 30.0
+) -> list[str]:
     """Create the missing topics; return the names created. Existing topics are left as they are."""
     admin = admin_client(settings)
     existing = set(admin.list_topics(timeout=timeout).topics)

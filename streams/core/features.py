@@ -183,7 +183,7 @@ class ClientFeatures:
     def _count_hour(self, ts: float) -> None:
         growth = (ts - self.hours_ref) / _HOURS_HALF_LIFE_S
         if growth > 30:
-            scale = 2.0 ** -growth
+            scale = 2.0**-growth
             self.hours = [h * scale for h in self.hours]
             self.hours_ref, growth = ts, 0.0
         self.hours[int(ts // 3600) % 24] += 2.0**growth

@@ -79,8 +79,15 @@ class Decision:
 
     @classmethod
     def of(cls, status: str, incident: Incident, risk: float) -> Decision:
-        return cls(status, incident.dedup_key, incident.seq, incident.severity, incident.first_seen,
-                   incident.events_seen, risk)
+        return cls(
+            status,
+            incident.dedup_key,
+            incident.seq,
+            incident.severity,
+            incident.first_seen,
+            incident.events_seen,
+            risk,
+        )
 
 
 @dataclass(slots=True)
@@ -149,4 +156,3 @@ class ClientPolicy:
         self.incident = None
         self.consecutive_high, self.first_high_ts = 0, None
         return Decision.of("resolved", incident, last_risk)
-

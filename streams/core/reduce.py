@@ -92,5 +92,3 @@ def asks_reasoning(text: str) -> bool:
     False
     """
     return _REASONING.search(text.lower()) is not None
-
-

@@ -21,7 +21,9 @@ def write_labels(path: Path, truth: list[Truth]) -> None:
             writer.writerow([t.client_id, t.label, t.scenario])
 
 
-def simulate_to_file(seed: int, start: float, duration: float, output: Path, labels: Path, scale: float) -> int:
+def simulate_to_file(
+    seed: int, start: float, duration: float, output: Path, labels: Path, scale: float
+) -> int:
     events, truth = traffic(seed, start, duration, scale)
     n = 0
     with output.open("wb") as f:
@@ -33,10 +35,16 @@ def simulate_to_file(seed: int, start: float, duration: float, output: Path, lab
 
 
 def simulate_to_topic(
-    settings: Settings, seed: int, start: float, duration: float, topic: str | None, labels: Path | None,
-    realtime: bool, scale: float,
+    settings: Settings,
+    seed: int,
+    start: float,
+    duration: float,
+    topic: str | None,
+    labels: Path | None,
+    realtime: bool,
+    scale: float,
 ) -> int:
-    """Events up to now are published at full speed; with ``realtime``, later ones as the clock reaches them."""
+    """Events up to now go out at full speed; with ``realtime``, later ones as the clock reaches them."""
     events, truth = traffic(seed, start, duration, scale)
     if labels is not None:
         write_labels(labels, truth)

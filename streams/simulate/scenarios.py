@@ -32,7 +32,10 @@ class Client:
         base = int(self.client_id[-6:], 16)
         i = self.rng.randrange(pool)
         asn = (CLOUD_ASNS if cloud else RESIDENTIAL_ASNS)[(base + i // 4) % 5]
-        return f"{(base >> 16) % 200 + 20}.{(base >> 8) % 250}.{(base + i // 8) % 250}.{(base + i) % 250 + 1}", asn
+        return (
+            f"{(base >> 16) % 200 + 20}.{(base >> 8) % 250}.{(base + i // 8) % 250}.{(base + i) % 250 + 1}",
+            asn,
+        )
 
     def event(self, seq: int, ts: float, **fields) -> dict:
         ip, asn = self.ip(fields.pop("ip_pool", 2), fields.pop("cloud", False))
@@ -86,9 +89,17 @@ def interactive(c: Client, start: float, end: float) -> Iterator[dict]:
             recent = (recent + [prompt])[-10:]
         completion = int(rng.lognormvariate(5.3, 0.7))
         yield c.event(
-            n, ts, prompt=prompt, prompt_tokens=rng.randint(80, 3000), completion_tokens=completion,
-            max_tokens=rng.choice([None, 1024, 2048, 4096]), temperature=rng.choice([None, 0.3, 0.7, 1.0]),
-            stop_reason="end_turn", user_agent="chat-web/4.2", ip_pool=3, latency_ms=completion * 12.0,
+            n,
+            ts,
+            prompt=prompt,
+            prompt_tokens=rng.randint(80, 3000),
+            completion_tokens=completion,
+            max_tokens=rng.choice([None, 1024, 2048, 4096]),
+            temperature=rng.choice([None, 0.3, 0.7, 1.0]),
+            stop_reason="end_turn",
+            user_agent="chat-web/4.2",
+            ip_pool=3,
+            latency_ms=completion * 12.0,
         )
 
 
@@ -103,9 +114,15 @@ def batch_summariser(c: Client, start: float, end: float) -> Iterator[dict]:
             ts += rng.uniform(0.5, 1.5) * gap
             if start <= ts < end:
                 yield c.event(
-                    n, ts, prompt=text.document_prompt(rng, day * 10_000 + doc),
-                    prompt_tokens=rng.randint(2000, 6000), completion_tokens=rng.randint(80, 300),
-                    max_tokens=400, temperature=0.0, stop_reason="end_turn", user_agent="python-sdk/1.9",
+                    n,
+                    ts,
+                    prompt=text.document_prompt(rng, day * 10_000 + doc),
+                    prompt_tokens=rng.randint(2000, 6000),
+                    completion_tokens=rng.randint(80, 300),
+                    max_tokens=400,
+                    temperature=0.0,
+                    stop_reason="end_turn",
+                    user_agent="python-sdk/1.9",
                 )
                 n += 1
 
@@ -124,9 +141,16 @@ def eval_harness(c: Client, start: float, end: float) -> Iterator[dict]:
             if ts >= end:
                 return
             yield c.event(
-                n, ts, prompt=prompt, prompt_tokens=rng.randint(100, 300),
-                completion_tokens=rng.randint(300, 1500), max_tokens=2048, temperature=0.0,
-                stop_reason="end_turn", user_agent="eval-runner/0.3", model=rng.choice(["frontier-large", "frontier-small"]),
+                n,
+                ts,
+                prompt=prompt,
+                prompt_tokens=rng.randint(100, 300),
+                completion_tokens=rng.randint(300, 1500),
+                max_tokens=2048,
+                temperature=0.0,
+                stop_reason="end_turn",
+                user_agent="eval-runner/0.3",
+                model=rng.choice(["frontier-large", "frontier-small"]),
             )
             n += 1
         run_start += every
@@ -141,11 +165,19 @@ def bulk_distillation(c: Client, start: float, end: float) -> Iterator[dict]:
     for n, ts in enumerate(_poisson_times(rng, start, end, lambda _t: rate)):
         completion = min(max_tokens, int(rng.lognormvariate(6.8, 0.5)))
         yield c.event(
-            n, ts, prompt=text.distillation_prompt(rng, rng.choice(topics), reasoning),
-            prompt_tokens=rng.randint(40, 160), completion_tokens=completion, max_tokens=max_tokens,
-            temperature=temperature, stop_reason="max_tokens" if completion == max_tokens else "end_turn",
-            status=429 if rng.random() < 0.03 else 200, user_agent="python-requests/2.32", ip_pool=12,
-            cloud=True, key=rng.randrange(3),
+            n,
+            ts,
+            prompt=text.distillation_prompt(rng, rng.choice(topics), reasoning),
+            prompt_tokens=rng.randint(40, 160),
+            completion_tokens=completion,
+            max_tokens=max_tokens,
+            temperature=temperature,
+            stop_reason="max_tokens" if completion == max_tokens else "end_turn",
+            status=429 if rng.random() < 0.03 else 200,
+            user_agent="python-requests/2.32",
+            ip_pool=12,
+            cloud=True,
+            key=rng.randrange(3),
         )
 
 

@@ -29,11 +29,15 @@ def population(seed: int, start: float, scale: float = 1.0) -> list[Client]:
             client_rng = random.Random(rng.getrandbits(64))
             young = label == "extraction"
             age = rng.uniform(1, 20) if young else rng.uniform(30, 900)
-            clients.append(Client(f"org_{rng.getrandbits(48):012x}", scenario, label, client_rng, start - age * DAY))
+            clients.append(
+                Client(f"org_{rng.getrandbits(48):012x}", scenario, label, client_rng, start - age * DAY)
+            )
     return clients
 
 
-def traffic(seed: int, start: float, duration: float, scale: float = 1.0) -> tuple[Iterator[dict], list[Truth]]:
+def traffic(
+    seed: int, start: float, duration: float, scale: float = 1.0
+) -> tuple[Iterator[dict], list[Truth]]:
     """Events of every client in time order, and who is who."""
     clients = population(seed, start, scale)
     streams = []

@@ -41,8 +41,12 @@ def test_exact_repeats_of_a_large_suite_are_seen():
 
 
 def test_near_duplicates_raise_the_near_duplicate_rate():
-    same = feed([raw_event(ts=T0 + i, prompt=f"Summarise the weekly sales report please {i % 2}") for i in range(50)])
-    varied = feed([raw_event(ts=T0 + i, prompt=f"topic {i} " + "word " * (i % 7) + str(i * 7919)) for i in range(50)])
+    same = feed(
+        [raw_event(ts=T0 + i, prompt=f"Summarise the weekly sales report please {i % 2}") for i in range(50)]
+    )
+    varied = feed(
+        [raw_event(ts=T0 + i, prompt=f"topic {i} " + "word " * (i % 7) + str(i * 7919)) for i in range(50)]
+    )
     assert same["near_duplicate_rate"] > 0.8
     assert varied["near_duplicate_rate"] < same["near_duplicate_rate"]
 
@@ -55,8 +59,14 @@ def test_pause_longer_than_fifteen_minutes_ends_the_active_streak():
 
 
 def test_completion_ratio_and_max_tokens_share_follow_the_outputs():
-    x = feed([raw_event(ts=T0 + i, prompt_tokens=50, completion_tokens=1000, max_tokens=1000,
-                        stop_reason="max_tokens") for i in range(40)])
+    x = feed(
+        [
+            raw_event(
+                ts=T0 + i, prompt_tokens=50, completion_tokens=1000, max_tokens=1000, stop_reason="max_tokens"
+            )
+            for i in range(40)
+        ]
+    )
     assert x["completion_prompt_ratio"] > 15
     assert x["share_max_tokens"] > 0.9
     assert x["max_tokens_spread"] == 0.0

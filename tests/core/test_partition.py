@@ -25,8 +25,15 @@ def records(values, start_offset=0):
 
 def bulk_values(n, t0=T0, client=CLIENT):
     return [
-        encoded(client_id=client, ts=t0 + 3 * i, prompt=f"Explain item {i} of set {i * 31} step by step",
-                prompt_tokens=60, completion_tokens=900, max_tokens=900, stop_reason="max_tokens")
+        encoded(
+            client_id=client,
+            ts=t0 + 3 * i,
+            prompt=f"Explain item {i} of set {i * 31} step by step",
+            prompt_tokens=60,
+            completion_tokens=900,
+            max_tokens=900,
+            stop_reason="max_tokens",
+        )
         for i in range(n)
     ]
 

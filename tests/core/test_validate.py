@@ -1,7 +1,7 @@
 import orjson
 import pytest
 
-from streams.core.validate import InvalidEvent, MAX_MESSAGE_BYTES, decode_message, parse_event
+from streams.core.validate import MAX_MESSAGE_BYTES, InvalidEvent, decode_message, parse_event
 from tests.helpers import raw_event
 
 
@@ -13,7 +13,18 @@ def test_valid_event_is_parsed_with_all_required_fields():
 
 
 @pytest.mark.parametrize(
-    "field", ["event_id", "ts", "client_id", "api_key_id", "ip", "model", "prompt_tokens", "completion_tokens", "status"]
+    "field",
+    [
+        "event_id",
+        "ts",
+        "client_id",
+        "api_key_id",
+        "ip",
+        "model",
+        "prompt_tokens",
+        "completion_tokens",
+        "status",
+    ],
 )
 def test_missing_required_field_is_rejected_naming_it(field):
     raw = raw_event()

@@ -66,7 +66,15 @@ def settings(broker: str) -> Settings:
 
 def settings_env(settings: Settings, **extra: str) -> dict[str, str]:
     env = dict(os.environ)
-    for name in ("bootstrap_servers", "app_id", "input_topic", "alerts_topic", "labels_topic", "partitions", "web_port"):
+    for name in (
+        "bootstrap_servers",
+        "app_id",
+        "input_topic",
+        "alerts_topic",
+        "labels_topic",
+        "partitions",
+        "web_port",
+    ):
         env[f"EXTRACTWATCH_{name.upper()}"] = str(getattr(settings, name))
     env.update(extra)
     return env
@@ -79,8 +87,11 @@ class WorkerProcess:
         self.log_path = log_path
         self.log = log_path.open("ab")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "streams.cli", "worker"], cwd=ROOT, env=settings_env(settings, **env),
-            stdout=self.log, stderr=subprocess.STDOUT,
+            [sys.executable, "-m", "streams.cli", "worker"],
+            cwd=ROOT,
+            env=settings_env(settings, **env),
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
         )
 
     def alive(self) -> bool:
@@ -119,8 +130,13 @@ def start_worker(tmp_path: Path, settings: Settings):
 
 def read_topic(settings: Settings, topic: str, idle_s: float = 3.0, timeout_s: float = 60.0) -> list:
     """Every message of ``topic`` from the beginning, until nothing new arrives for ``idle_s``."""
-    c = Consumer({"bootstrap.servers": settings.bootstrap_servers, "group.id": f"reader-{uuid.uuid4().hex}",
-                  "enable.auto.commit": False})
+    c = Consumer(
+        {
+            "bootstrap.servers": settings.bootstrap_servers,
+            "group.id": f"reader-{uuid.uuid4().hex}",
+            "enable.auto.commit": False,
+        }
+    )
     try:
         meta = c.list_topics(topic, timeout=10).topics[topic]
         c.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in meta.partitions])
@@ -137,8 +153,13 @@ def read_topic(settings: Settings, topic: str, idle_s: float = 3.0, timeout_s: f
 
 def committed_total(settings: Settings) -> int:
     """Offsets the worker's consumer group has committed on the input topic, summed over partitions."""
-    c = Consumer({"bootstrap.servers": settings.bootstrap_servers, "group.id": settings.app_id,
-                  "enable.auto.commit": False})
+    c = Consumer(
+        {
+            "bootstrap.servers": settings.bootstrap_servers,
+            "group.id": settings.app_id,
+            "enable.auto.commit": False,
+        }
+    )
     try:
         tps = [TopicPartition(settings.input_topic, p) for p in range(settings.partitions)]
         return sum(max(tp.offset, 0) for tp in c.committed(tps, timeout=10))

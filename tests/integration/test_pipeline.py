@@ -51,11 +51,19 @@ def malformed_messages(settings, attacker: str) -> dict[str, bytes]:
 
 
 def produce_raw(settings, messages: dict[str, bytes]) -> None:
-    p = Producer({"bootstrap.servers": settings.bootstrap_servers, "partitioner": "murmur2_random",
-                  "message.max.bytes": 3 << 20})
+    p = Producer(
+        {
+            "bootstrap.servers": settings.bootstrap_servers,
+            "partitioner": "murmur2_random",
+            "message.max.bytes": 3 << 20,
+        }
+    )
     for value in messages.values():
-        p.produce(settings.input_topic, value, key=orjson.loads(value)["client_id"].encode()
-                  if value.startswith(b"{\"event_id\":\"") else None)
+        p.produce(
+            settings.input_topic,
+            value,
+            key=orjson.loads(value)["client_id"].encode() if value.startswith(b'{"event_id":"') else None,
+        )
     assert p.flush(30) == 0
 
 
@@ -100,9 +108,14 @@ def test_envelopes_give_the_same_alerts_and_foreign_events_are_rerouted(settings
     assert p.flush(10) == 0
 
     worker = start_worker()
-    wait_for(lambda: committed_total(settings) >= report.messages + 2, 180, "envelopes and the reroute", worker)
+    wait_for(
+        lambda: committed_total(settings) >= report.messages + 2, 180, "envelopes and the reroute", worker
+    )
 
     assert live_alerts(settings) == detect_alerts(settings, lines)
-    rerouted = [m for m in read_topic(settings, settings.input_topic, idle_s=1.0)
-                if b"stray-1" in m.value() and m.partition() == home]
+    rerouted = [
+        m
+        for m in read_topic(settings, settings.input_topic, idle_s=1.0)
+        if b"stray-1" in m.value() and m.partition() == home
+    ]
     assert len(rerouted) == 1

@@ -21,8 +21,13 @@ def test_kill_9_mid_stream_then_restart_gives_exactly_the_detect_alerts(settings
     env = {"EXTRACTWATCH_SNAPSHOT_EVERY": "300", "EXTRACTWATCH_SNAPSHOT_INTERVAL_S": "1"}
 
     first = start_worker(**env)
-    killed_at = wait_for(lambda: (c := committed_total(settings)) >= total // 4 and c, 180,
-                         "a quarter of the input committed", first, every=0.05)
+    killed_at = wait_for(
+        lambda: (c := committed_total(settings)) >= total // 4 and c,
+        180,
+        "a quarter of the input committed",
+        first,
+        every=0.05,
+    )
     first.kill9()
     assert killed_at < total, "the worker was killed before it had finished"
 
