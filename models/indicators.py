@@ -56,14 +56,14 @@ class ExtractionIndicators(Learner):
     >>> calm = {"hour_entropy": 0.6, "near_duplicate_rate": 0.3, "exact_repeat_rate": 0.2,
     ...         "req_rate_1h": 5, "completion_prompt_ratio": 0.8, "reasoning_share": 0.0,
     ...         "share_max_tokens": 0.0, "max_tokens_spread": 0.5, "temperature_spread": 0.2,
-    ...         "share_429": 0.0}
+    ...         "share_429": 0.0, "active_streak_h": 0.5}
     >>> bulk = dict(calm, hour_entropy=0.98, near_duplicate_rate=0.0, exact_repeat_rate=0.0,
-    ...             req_rate_1h=600, completion_prompt_ratio=8, reasoning_share=0.7)
+    ...             req_rate_1h=600, completion_prompt_ratio=8, reasoning_share=0.7, active_streak_h=6)
     >>> model = ExtractionIndicators()
     >>> model.score_one(calm) < 0.1 < 0.8 < model.score_one(bulk)
     True
     >>> model.explain_one(bulk)[0][0]
-    'hour_entropy'
+    'active_streak_h'
     """
 
     name = "indicators"
