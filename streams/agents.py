@@ -51,14 +51,13 @@ class PartitionWorker:
         for event in events:
             by_partition[event.message.partition].append(event)
         async with self.lock:
-            assigned = self._assigned()
             for partition, batch in by_partition.items():
-                if partition in assigned:
-                    await self._apply(partition, batch)
-                else:
-                    # Buffered before a rebalance took the partition away: its new owner applies
-                    # these records from the last committed offset. Not acked, not applied here.
-                    self.counters["dropped_after_revoke"] += len(batch)
+                # Checked per partition: a rebalance can start while an earlier partition of this
+                # batch awaits its sends.
+                current = self._current(partition, batch)
+                self.counters["dropped_after_rebalance"] += len(batch) - len(current)
+                if current:
+                    await self._apply(partition, current)
 
     async def snapshot_due(self) -> None:
         """Snapshot partitions whose un-acked events have waited long enough (quiet partitions)."""
@@ -82,9 +81,22 @@ class PartitionWorker:
 
     # -- internals ---------------------------------------------------------------------------------
 
-    def _assigned(self) -> set[int]:
-        topic = self.settings.input_topic
-        return {tp.partition for tp in self.app.faust.consumer.assignment() if tp.topic == topic}
+    def _current(self, partition: int, batch: list[EventT]) -> list[EventT]:
+        """The events of ``batch`` this worker may apply now.
+
+        Records buffered before or during a rebalance belong to an older generation: the consumer is
+        seeked back to the committed offset and delivers them again, in order, to the partition's
+        owner. Applying the stale copies would skip records, so they are neither applied nor acked
+        (Faust's own stream iteration skips them the same way).
+        """
+        app = self.app.faust
+        if not app.flow_control.is_active():
+            return []
+        tps = app.consumer.assignment()
+        if not any(tp.partition == partition and tp.topic == self.settings.input_topic for tp in tps):
+            return []
+        generation = app.consumer_generation_id
+        return [e for e in batch if e.message.generation_id == generation]
 
     def _state_for(self, partition: int) -> PartitionState:
         state = self.states.get(partition)
@@ -111,6 +123,10 @@ class PartitionWorker:
         records = [InputRecord(e.message.offset, e.message.timestamp, e.message.value) for e in batch]
         out = state.apply(records)
         await self._emit(partition, out)
+        if self.states.get(partition) is not state:
+            # Revoked while emitting: the new owner restores the last snapshot and re-applies these.
+            self.counters["dropped_after_rebalance"] += len(batch)
+            return
         self.unacked[partition].extend(batch)
         self.since_snapshot[partition] += len(batch)
         self._count(out)

@@ -119,6 +119,7 @@ def start_worker(tmp_path: Path, settings: Settings):
     workers: list[WorkerProcess] = []
 
     def start(**env: str) -> WorkerProcess:
+        env.setdefault("EXTRACTWATCH_WEB_PORT", str(_free_port()))  # one web server per process
         worker = WorkerProcess(settings, tmp_path / f"worker-{len(workers)}.log", **env)
         workers.append(worker)
         return worker
@@ -174,6 +175,26 @@ def end_offsets_total(settings: Settings) -> int:
         return sum(c.get_watermark_offsets(tp, timeout=10)[1] for tp in tps)
     finally:
         c.close()
+
+
+def group_is_stable_with(settings: Settings, members: int) -> bool:
+    """The worker group has settled with ``members`` members, each holding input partitions
+    (``members=0``: the group is empty, e.g. a killed worker's session has expired)."""
+    from confluent_kafka import ConsumerGroupState
+    from confluent_kafka.admin import AdminClient
+
+    admin = AdminClient({"bootstrap.servers": settings.bootstrap_servers})
+    try:
+        group = admin.describe_consumer_groups([settings.app_id])[settings.app_id].result(timeout=10)
+    except Exception:
+        return False  # not created yet
+    holding = [
+        m for m in group.members
+        if any(tp.topic == settings.input_topic for tp in m.assignment.topic_partitions)
+    ]
+    if members == 0:
+        return group.state == ConsumerGroupState.EMPTY
+    return group.state == ConsumerGroupState.STABLE and len(holding) == members
 
 
 def wait_for(condition, timeout_s: float, what: str, worker: WorkerProcess | None = None, every: float = 0.5):
