@@ -189,7 +189,8 @@ def group_is_stable_with(settings: Settings, members: int) -> bool:
     except Exception:
         return False  # not created yet
     holding = [
-        m for m in group.members
+        m
+        for m in group.members
         if any(tp.topic == settings.input_topic for tp in m.assignment.topic_partitions)
     ]
     if members == 0:
