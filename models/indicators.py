@@ -26,9 +26,14 @@ INDICATORS: dict[str, tuple[float, str, Callable[[Features], float]]] = {
     # distillation wants new prompts; eval harnesses and apps repeat themselves
     "novel_prompts": (
         2.0,
-        "near_duplicate_rate",
-        lambda x: _clip(1.0 - 2.0 * max(x["near_duplicate_rate"], x["exact_repeat_rate"])),
+        "prompt_novelty",
+        lambda x: _clip(1.0 - 2.0 * max(x["near_duplicate_rate"], x["exact_repeat_rate"]))
+        * _clip(2.0 * (x["prompt_novelty"] - 0.5)),
     ),
+    # alarms in both directions on topic spread: sweeping many topics (building a general
+    # dataset) and staying on one narrow task (leeching one capability)
+    "sweeps_topics": (1.0, "topic_entropy", lambda x: _clip((x["topic_entropy"] - 0.7) / 0.15)),
+    "narrow_topics": (1.0, "topic_entropy", lambda x: _clip((0.45 - x["topic_entropy"]) / 0.25)),
     "volume": (2.0, "req_rate_1h", lambda x: _clip(math.log10(1.0 + x["req_rate_1h"]) / 2.5)),
     # long answers to short prompts: the answers are what is being harvested
     "long_answers": (
@@ -54,10 +59,12 @@ class ExtractionIndicators(Learner):
     """A fixed logistic over extraction indicators; it does not learn.
 
     >>> calm = {"hour_entropy": 0.6, "near_duplicate_rate": 0.3, "exact_repeat_rate": 0.2,
+    ...         "prompt_novelty": 0.7, "topic_entropy": 0.6,
     ...         "req_rate_1h": 5, "completion_prompt_ratio": 0.8, "reasoning_share": 0.0,
     ...         "share_max_tokens": 0.0, "max_tokens_spread": 0.5, "temperature_spread": 0.2,
     ...         "share_429": 0.0, "active_streak_h": 0.5}
     >>> bulk = dict(calm, hour_entropy=0.98, near_duplicate_rate=0.0, exact_repeat_rate=0.0,
+    ...             prompt_novelty=1.0, topic_entropy=0.85,
     ...             req_rate_1h=600, completion_prompt_ratio=8, reasoning_share=0.7, active_streak_h=6)
     >>> model = ExtractionIndicators()
     >>> model.score_one(calm) < 0.1 < 0.8 < model.score_one(bulk)

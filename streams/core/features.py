@@ -9,24 +9,31 @@ import math
 from collections import Counter, deque
 from dataclasses import dataclass, field
 
+from river.sketch import NUnique
+
 from streams.core.records import Event
 
 _LN2 = math.log(2.0)
 _ALPHA = 0.05  # event-weighted moving averages: roughly the last 20-40 events dominate
 _RING = 32  # prompts remembered for near-duplicate and template reuse checks
 _NEAR_DUP_BITS = 3  # SimHashes this close count as near-duplicates
-_SMALL_SET = 32  # bound on distinct IPs / prefixes / ASNs / keys remembered per client
+_SMALL_SET = 32  # bound on the ASNs / API keys / IP counts kept as evidence per client
+_SKETCH_ERROR = 0.1  # HyperLogLog (River's NUnique): 128 buckets, ~400 bytes pickled
+_TOPIC_BITS = 5  # topic buckets: the top 5 bits of the SimHash (32 buckets)
+_TOPIC_HALF_LIFE_EVENTS = 200.0  # the topic histogram follows roughly the last few hundred prompts
 # Exact repeats of a suite larger than any ring are still seen by remembering a hash-chosen quarter of
 # the prompts: a prompt is always sampled or never, so a rerun of a 1,000-prompt suite hits the ring.
 _EXACT_SAMPLE_BELOW = 0x40  # first byte of sha256 below this: sampled (1/4)
 _EXACT_RING = 256
 _HOURS_HALF_LIFE_S = 2 * 86400.0  # hour-of-day histogram remembers about the last few days
 _STREAK_GAP_S = 900.0  # a pause longer than this ends a run of continuous activity
-HALF_LIVES_S = {"1h": 3600.0, "1d": 86400.0}
+HALF_LIVES_S = {"10m": 600.0, "1h": 3600.0, "1d": 86400.0}
 
 FEATURE_NAMES = (
+    "req_rate_10m",
     "req_rate_1h",
     "req_rate_1d",
+    "prompt_tokens_rate_1h",
     "completion_tokens_rate_1h",
     "completion_prompt_ratio",
     "share_max_tokens",
@@ -40,6 +47,9 @@ FEATURE_NAMES = (
     "near_duplicate_rate",
     "exact_repeat_rate",
     "template_reuse_rate",
+    "prompt_novelty",
+    "topic_coverage",
+    "topic_entropy",
     "reasoning_share",
     "distinct_ips",
     "distinct_prefixes",
@@ -93,6 +103,44 @@ class _DecayedCount:
         return self.value * _LN2 / self.half_life * 3600.0
 
 
+class _DecayedHistogram:
+    """Bins whose old weight fades with a half-life in ``position`` units (seconds, or events).
+
+    New weight grows by 2**(position/half_life) instead of every bin decaying: shares and entropy
+    are scale-free, so this equals decaying all bins, at O(1) per update. The reference is rebased
+    before floats overflow.
+    """
+
+    __slots__ = ("bins", "half_life", "ref")
+
+    def __init__(self, size: int, half_life: float) -> None:
+        self.bins = [0.0] * size
+        self.half_life = half_life
+        self.ref: float | None = None
+
+    def add(self, index: int, position: float) -> None:
+        if self.ref is None:
+            self.ref = position
+        growth = (position - self.ref) / self.half_life
+        if growth > 30:
+            scale = 2.0**-growth
+            self.bins = [b * scale for b in self.bins]
+            self.ref, growth = position, 0.0
+        self.bins[index] += 2.0**growth
+
+    def entropy(self) -> float:
+        """Normalised to [0, 1]."""
+        return _entropy(self.bins) / math.log(len(self.bins))
+
+    def coverage(self) -> float:
+        """Share of bins holding at least a quarter of an even share of the weight."""
+        total = sum(self.bins)
+        if total <= 0:
+            return 0.0
+        floor = total / len(self.bins) / 4
+        return sum(1 for b in self.bins if b >= floor) / len(self.bins)
+
+
 def _remember(small_set: dict[str, None], value: str | None) -> None:
     if value is not None and value not in small_set and len(small_set) < _SMALL_SET:
         small_set[value] = None
@@ -125,10 +173,7 @@ class ClientFeatures:
     log_max_tokens: _Ewm = field(default_factory=_Ewm)
     temperature: _Ewm = field(default_factory=_Ewm)
     interarrival: _Ewm = field(default_factory=_Ewm)
-    # Bins grow by 2**(t/half-life) instead of all decaying: entropy is scale-free, so this is the
-    # same as decaying every bin, at O(1) per event. ``hours_ref`` is rebased before floats overflow.
-    hours: list[float] = field(default_factory=lambda: [0.0] * 24)
-    hours_ref: float = 0.0
+    hours: _DecayedHistogram = field(default_factory=lambda: _DecayedHistogram(24, _HOURS_HALF_LIFE_S))
     streak_start: float = 0.0
     rate_limited: _Ewm = field(default_factory=_Ewm)
     near_duplicate: _Ewm = field(default_factory=_Ewm)
@@ -138,8 +183,13 @@ class ClientFeatures:
     simhashes: deque = field(default_factory=lambda: deque(maxlen=_RING))
     templates: deque = field(default_factory=lambda: deque(maxlen=_RING))
     exact: deque = field(default_factory=lambda: deque(maxlen=_EXACT_RING))
-    ips: dict[str, None] = field(default_factory=dict)
-    prefixes: dict[str, None] = field(default_factory=dict)
+    prompts: int = 0
+    distinct_prompts: NUnique = field(default_factory=lambda: NUnique(error_rate=_SKETCH_ERROR, seed=1))
+    topics: _DecayedHistogram = field(
+        default_factory=lambda: _DecayedHistogram(1 << _TOPIC_BITS, _TOPIC_HALF_LIFE_EVENTS)
+    )
+    ips: NUnique = field(default_factory=lambda: NUnique(error_rate=_SKETCH_ERROR, seed=2))
+    prefixes: NUnique = field(default_factory=lambda: NUnique(error_rate=_SKETCH_ERROR, seed=3))
     asns: dict[str, None] = field(default_factory=dict)
     api_keys: dict[str, None] = field(default_factory=dict)
     ip_counts: Counter = field(default_factory=Counter)
@@ -148,7 +198,7 @@ class ClientFeatures:
 
     @classmethod
     def start(cls, event: Event) -> ClientFeatures:
-        return cls(first_ts=event.ts, last_ts=event.ts, hours_ref=event.ts, streak_start=event.ts)
+        return cls(first_ts=event.ts, last_ts=event.ts, streak_start=event.ts)
 
     def update(self, e: Event) -> None:
         if self.events:
@@ -167,11 +217,11 @@ class ClientFeatures:
             self.log_max_tokens.update(math.log(e.max_tokens))
         if e.temperature is not None:
             self.temperature.update(e.temperature)
-        self._count_hour(e.ts)
+        self.hours.add(int(e.ts // 3600) % 24, e.ts)
         self.rate_limited.update(1.0 if e.status == 429 else 0.0)
         self._update_content(e)
-        _remember(self.ips, e.ip)
-        _remember(self.prefixes, ip_prefix(e.ip))
+        self.ips.update(e.ip)
+        self.prefixes.update(ip_prefix(e.ip))
         _remember(self.asns, None if e.asn is None else str(e.asn))
         _remember(self.api_keys, e.api_key_id)
         if e.ip in self.ip_counts or len(self.ip_counts) < _SMALL_SET:
@@ -180,17 +230,13 @@ class ClientFeatures:
         if e.account_created_at is not None:
             self.account_created_at = e.account_created_at
 
-    def _count_hour(self, ts: float) -> None:
-        growth = (ts - self.hours_ref) / _HOURS_HALF_LIFE_S
-        if growth > 30:
-            scale = 2.0**-growth
-            self.hours = [h * scale for h in self.hours]
-            self.hours_ref, growth = ts, 0.0
-        self.hours[int(ts // 3600) % 24] += 2.0**growth
-
     def _update_content(self, e: Event) -> None:
+        if e.prompt_sha256 is not None:
+            self.prompts += 1
+            self.distinct_prompts.update(e.prompt_sha256[:16])
         if e.prompt_simhash is not None:
             h = e.prompt_simhash
+            self.topics.add(h >> (64 - _TOPIC_BITS), self.prompts)
             near = any((h ^ seen).bit_count() <= _NEAR_DUP_BITS for seen in self.simhashes)
             self.near_duplicate.update(1.0 if near else 0.0)
             self.simhashes.append(e.prompt_simhash)
@@ -210,8 +256,10 @@ class ClientFeatures:
         prompt = self.prompt_tokens.value
         age = (self.last_ts - self.account_created_at) / 86400.0 if self.account_created_at else -1.0
         return {
+            "req_rate_10m": self.requests["10m"].per_hour(),
             "req_rate_1h": self.requests["1h"].per_hour(),
             "req_rate_1d": self.requests["1d"].per_hour(),
+            "prompt_tokens_rate_1h": self.prompt_tokens.per_hour(),
             "completion_tokens_rate_1h": self.completion_tokens.per_hour(),
             "completion_prompt_ratio": self.completion_tokens.value / (prompt + 1.0),
             "share_max_tokens": self.at_max_tokens.mean,
@@ -219,15 +267,18 @@ class ClientFeatures:
             "temperature_spread": self.temperature.std,
             "interarrival_cv": std / mean if mean > 0 else 0.0,
             "burstiness": (std - mean) / (std + mean) if std + mean > 0 else 0.0,
-            "hour_entropy": _entropy(self.hours) / math.log(24),
+            "hour_entropy": self.hours.entropy(),
             "active_streak_h": (self.last_ts - self.streak_start) / 3600.0,
             "share_429": self.rate_limited.mean,
             "near_duplicate_rate": self.near_duplicate.mean,
             "exact_repeat_rate": self.exact_repeat.mean,
             "template_reuse_rate": self.template_reuse.mean,
+            "prompt_novelty": min(1.0, self.distinct_prompts.get() / self.prompts) if self.prompts else 1.0,
+            "topic_coverage": self.topics.coverage(),
+            "topic_entropy": self.topics.entropy(),
             "reasoning_share": self.reasoning.mean,
-            "distinct_ips": float(len(self.ips)),
-            "distinct_prefixes": float(len(self.prefixes)),
+            "distinct_ips": float(self.ips.get()),
+            "distinct_prefixes": float(self.prefixes.get()),
             "distinct_asns": float(len(self.asns)),
             "account_age_days": age,
         }

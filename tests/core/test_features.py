@@ -77,10 +77,63 @@ def test_rate_limited_share_counts_429s():
     assert 0.3 < x["share_429"] < 0.7
 
 
-def test_distinct_network_sets_are_bounded():
-    x = feed([raw_event(ts=T0 + i, ip=f"10.{i // 256}.{i % 256}.1", asn=i) for i in range(500)])
-    assert x["distinct_ips"] == 32
+def test_distinct_ips_and_prefixes_are_estimated_by_a_sketch():
+    x = feed([raw_event(ts=T0 + i, ip=f"10.0.{i // 100}.{i % 100}") for i in range(500)])
+    assert 375 <= x["distinct_ips"] <= 625  # HyperLogLog, 10% target error
+    assert 3 <= x["distinct_prefixes"] <= 8  # five /24s
+
+
+def test_distinct_asns_are_bounded():
+    x = feed([raw_event(ts=T0 + i, asn=i) for i in range(500)])
     assert x["distinct_asns"] == 32
+
+
+def test_short_half_life_rate_reacts_first_to_a_burst():
+    quiet = [raw_event(ts=T0 + 600 * i) for i in range(36)]  # 6/h for 6 h
+    burst = [raw_event(ts=T0 + 6 * 3600 + 2 * i) for i in range(300)]  # then 1800/h for 10 min
+    x = feed(quiet + burst)
+    assert x["req_rate_10m"] > 2 * x["req_rate_1h"] > 2 * x["req_rate_1d"]
+
+
+def test_regular_pacing_has_low_interarrival_variation_and_negative_burstiness():
+    regular = feed([raw_event(ts=T0 + 5 * i) for i in range(200)])
+    bursty = feed([raw_event(ts=T0 + (i // 20) * 3600 + i) for i in range(200)])
+    assert regular["interarrival_cv"] < 0.1 and regular["burstiness"] < -0.8
+    assert bursty["interarrival_cv"] > 1.0 and bursty["burstiness"] > 0.0
+
+
+def test_distinct_prompts_keep_novelty_high_and_repeats_lower_it():
+    fresh = feed([raw_event(ts=T0 + i, prompt=f"question {i} about item {i * 7}") for i in range(300)])
+    reused = feed([raw_event(ts=T0 + i, prompt=f"question {i % 30}") for i in range(300)])
+    assert fresh["prompt_novelty"] > 0.8
+    assert reused["prompt_novelty"] < 0.2
+
+
+def test_prompts_spread_over_many_topics_have_high_topic_entropy():
+    import random
+
+    rng = random.Random(1)
+    words = [f"w{i}" for i in range(2000)]
+    spread = feed([raw_event(ts=T0 + i, prompt=" ".join(rng.sample(words, 12))) for i in range(400)])
+    narrow = feed([raw_event(ts=T0 + i, prompt=f"translate the sentence number {i % 3} please") for i in range(400)])
+    assert spread["topic_entropy"] > 0.9 and spread["topic_coverage"] > 0.8
+    assert narrow["topic_entropy"] < 0.4 and narrow["topic_coverage"] < 0.2
+
+
+def test_shared_template_raises_template_reuse():
+    x = feed([raw_event(ts=T0 + i, prompt=f"Translate '{i} apples' to French") for i in range(60)])
+    assert x["template_reuse_rate"] > 0.9
+
+
+def test_reasoning_requests_raise_reasoning_share():
+    x = feed([raw_event(ts=T0 + i, prompt=f"Solve {i} step by step") for i in range(60)])
+    assert x["reasoning_share"] > 0.9
+
+
+def test_varied_temperature_has_spread():
+    fixed = feed([raw_event(ts=T0 + i, temperature=0.7) for i in range(60)])
+    varied = feed([raw_event(ts=T0 + i, temperature=[0.0, 0.7, 1.2][i % 3]) for i in range(60)])
+    assert fixed["temperature_spread"] == 0.0 < 0.3 < varied["temperature_spread"]
 
 
 def test_account_age_is_days_since_creation():
