@@ -27,6 +27,24 @@ log = structlog.get_logger(__name__)
 
 TAKE_MAX = 2000  # records handed to the core at once
 TAKE_WITHIN_S = 0.2  # ...or whatever arrived within this time
+# A gap that persists after this many seeks back is real (records removed by retention, or
+# transaction markers of a transactional producer) and is applied through, with a warning.
+MAX_GAP_SEEKS = 3
+
+
+def contiguous_prefix(offsets: list[int], expected: int) -> tuple[int, int]:
+    """How many leading offsets follow on from ``expected`` without a gap, and the next expected.
+
+    Offsets below ``expected`` (redelivered) do not break the run: the core skips them.
+
+    >>> contiguous_prefix([5, 6, 7], 5), contiguous_prefix([3, 4, 5, 9], 5), contiguous_prefix([8], 5)
+    ((3, 8), (3, 6), (0, 5))
+    """
+    for i, offset in enumerate(offsets):
+        if offset > expected:
+            return i, expected
+        expected = max(expected, offset + 1)
+    return len(offsets), expected
 
 
 class PartitionWorker:
@@ -42,6 +60,7 @@ class PartitionWorker:
         self.counters: Counter[str] = Counter()
         self.lock = asyncio.Lock()
         self.stream: StreamT | None = None
+        self.gap_seeks: Counter[tuple[int, int]] = Counter()
 
     # -- called by the agent and the timer --------------------------------------------------------
 
@@ -98,6 +117,30 @@ class PartitionWorker:
         generation = app.consumer_generation_id
         return [e for e in batch if e.message.generation_id == generation]
 
+    async def _gap_is_real(self, partition: int, expected: int, event: EventT) -> bool:
+        """Records from ``expected`` on are missing before ``event``: seek back, or accept the gap.
+
+        After a rebalance the consumer can deliver records fetched from a position past the
+        partition's snapshot; applying them would skip the records in between. The seek only ever
+        goes back: Faust commits the contiguous run of acked offsets, so skipping forward past
+        offsets that are never acked would stop its commits.
+        """
+        tp = event.message.tp
+        earliest = (await self.app.faust.consumer.earliest_offsets(tp)).get(tp, 0)
+        seeks = self.gap_seeks[(partition, expected)]
+        if expected < earliest or seeks >= MAX_GAP_SEEKS:
+            log.warning(
+                "offset gap applied through", partition=partition, expected=expected,
+                got=event.message.offset, earliest=earliest, seeks=seeks,
+                why="retention removed them" if expected < earliest else "none there (transaction markers?)",
+            )
+            self.counters["gaps_accepted"] += 1
+            return True
+        self.gap_seeks[(partition, expected)] += 1
+        self.counters["gap_seeks"] += 1
+        await self.app.faust.consumer.seek(tp, expected)
+        return False
+
     def _state_for(self, partition: int) -> PartitionState:
         state = self.states.get(partition)
         if state is None:
@@ -120,6 +163,11 @@ class PartitionWorker:
 
     async def _apply(self, partition: int, batch: list[EventT]) -> None:
         state = self._state_for(partition)
+        applicable, expected = contiguous_prefix([e.message.offset for e in batch], state.last_offset + 1)
+        if applicable < len(batch) and not await self._gap_is_real(partition, expected, batch[applicable]):
+            batch = batch[:applicable]  # the rest is re-read after the seek back; not acked
+            if not batch:
+                return
         records = [InputRecord(e.message.offset, e.message.timestamp, e.message.value) for e in batch]
         out = state.apply(records)
         await self._emit(partition, out)

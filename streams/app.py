@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import faust
 
 from streams.settings import Settings
-from streams.topics import STATE_MAX_MESSAGE_BYTES
+from streams.topics import STATE_MAX_MESSAGE_BYTES, STATE_TABLE
 
 
 @dataclass
@@ -55,7 +55,7 @@ def create_app(settings: Settings) -> App:
         alerts=app.topic(settings.alerts_topic, partitions=settings.partitions, **raw),
         dlq=app.topic(settings.dlq_topic, partitions=settings.partitions, **raw),
         partition_state=app.Table(
-            "partition-state",
+            STATE_TABLE,
             partitions=settings.partitions,
             key_type=str,
             value_type=bytes,  # bytes -> the "raw" codec: snapshots are stored as written

@@ -114,6 +114,19 @@ def cmd_alerts(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_state_export(settings: Settings, args: argparse.Namespace) -> int:
+    from streams.state_export import export
+
+    data = export(settings, args.partition, args.raw)
+    out = _open_out(args.output)
+    try:
+        out.write(data)
+    finally:
+        if out is not sys.stdout.buffer:
+            out.close()
+    return 0
+
+
 def cmd_topics(settings: Settings, _args: argparse.Namespace) -> int:
     from streams.topics import ensure_topics
 
@@ -159,6 +172,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_alerts)
 
     sub.add_parser("topics", help="create the project's topics if missing").set_defaults(func=cmd_topics)
+
+    state = sub.add_parser("state", help="inspect the worker's per-partition state").add_subparsers(
+        dest="state_command", required=True
+    )
+    p = state.add_parser("export", help="a partition's latest snapshot, as JSON (or --raw checkpoint bytes)")
+    p.add_argument("--partition", type=int, required=True)
+    p.add_argument("--output", default="-", help="file, or - for stdout")
+    p.add_argument("--raw", action="store_true", help="the stored checkpoint (a pickle)")
+    p.set_defaults(func=cmd_state_export)
     return parser
 
 

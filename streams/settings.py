@@ -32,6 +32,9 @@ class DetectorSettings:
     clear_threshold: float = 0.5  # hysteresis: risk must drop below this to count toward resolving
     resolve_after_s: float = 6 * 3600.0  # event time the risk must stay low before `resolved`
     max_incidents_per_client_day: int = 3  # cap on new incidents; resolves and escalations always go out
+    severity_warning: float = 0.7  # risk at or above which an alert is a warning...
+    severity_error: float = 0.85  # ...an error...
+    severity_critical: float = 0.95  # ...critical (below warning: info)
     model_seed: int = 42
 
     @property

@@ -16,6 +16,12 @@ INPUT_MAX_MESSAGE_BYTES = 2 * MIB
 DLQ_MAX_MESSAGE_BYTES = 2 * MIB + 64 * 1024
 # A partition's snapshot (features and River models) can pass the broker's default 1 MiB.
 STATE_MAX_MESSAGE_BYTES = 64 * MIB
+STATE_TABLE = "partition-state"  # the Faust table of partition snapshots
+
+
+def state_changelog_topic(settings: Settings) -> str:
+    """Faust names a table's changelog ``<app id>-<table>-changelog``."""
+    return f"{settings.app_id}-{STATE_TABLE}-changelog"
 
 
 @dataclass(frozen=True)

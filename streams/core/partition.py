@@ -8,7 +8,7 @@ order, so both produce the same alerts.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 
 import orjson
@@ -190,6 +190,30 @@ class PartitionState:
                 f"{decision.events_seen} events since {since}"
             ),
         )
+
+    def describe(self) -> dict:
+        """A JSON-ready view of the partition for inspection: no prompt text exists to show."""
+        clients = {}
+        for client_id, state in sorted(self.clients.items()):
+            incident = state.policy.incident
+            clients[client_id] = {
+                "events": state.features.events,
+                "first_ts": state.features.first_ts,
+                "last_ts": state.features.last_ts,
+                "last_risk": state.last_risk,
+                "reasons": [asdict(r) for r in state.last_reasons],
+                "open_incident": None if incident is None else asdict(incident),
+                "features": state.features.vector(),
+            }
+        return {
+            "partition": self.partition,
+            "partitions": self.partitions,
+            "model_version": self.model_version,
+            "last_offset": self.last_offset,
+            "max_ts": self.max_ts,
+            "watermark": self.watermark,
+            "clients": clients,
+        }
 
     # -- one serialisable unit --------------------------------------------------------------------
 

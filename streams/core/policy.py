@@ -21,16 +21,17 @@ SEVERITIES = ("info", "warning", "error", "critical")
 _DEDUP_LIMIT = 255
 
 
-def severity_for(risk: float) -> str:
+def severity_for(risk: float, cfg: DetectorSettings) -> str:
     """
-    >>> severity_for(0.97), severity_for(0.9), severity_for(0.75), severity_for(0.2)
-    ('critical', 'error', 'warning', 'info')
+    >>> cfg = DetectorSettings()
+    >>> [severity_for(r, cfg) for r in (0.97, 0.9, 0.75, 0.2)]
+    ['critical', 'error', 'warning', 'info']
     """
-    if risk >= 0.95:
+    if risk >= cfg.severity_critical:
         return "critical"
-    if risk >= 0.85:
+    if risk >= cfg.severity_error:
         return "error"
-    if risk >= 0.7:
+    if risk >= cfg.severity_warning:
         return "warning"
     return "info"
 
@@ -125,7 +126,7 @@ class ClientPolicy:
             dedup_key=client_dedup_key(client_id, first_seen),
             first_seen=first_seen,
             seq=1,
-            severity=severity_for(risk),
+            severity=severity_for(risk, cfg),
             events_seen=events * self.consecutive_high,
         )
         return Decision.of("firing", self.incident, risk)
@@ -138,7 +139,7 @@ class ClientPolicy:
                 incident.low_since = ts
             return None
         incident.low_since = None
-        severity = severity_for(risk)
+        severity = severity_for(risk, cfg)
         if SEVERITIES.index(severity) > SEVERITIES.index(incident.severity):
             incident.seq += 1
             incident.severity = severity

@@ -115,7 +115,8 @@ def test_prompts_spread_over_many_topics_have_high_topic_entropy():
     rng = random.Random(1)
     words = [f"w{i}" for i in range(2000)]
     spread = feed([raw_event(ts=T0 + i, prompt=" ".join(rng.sample(words, 12))) for i in range(400)])
-    narrow = feed([raw_event(ts=T0 + i, prompt=f"translate the sentence number {i % 3} please") for i in range(400)])
+    narrow_prompts = [f"translate sentence number {i % 3} please" for i in range(400)]
+    narrow = feed([raw_event(ts=T0 + i, prompt=p) for i, p in enumerate(narrow_prompts)])
     assert spread["topic_entropy"] > 0.9 and spread["topic_coverage"] > 0.8
     assert narrow["topic_entropy"] < 0.4 and narrow["topic_coverage"] < 0.2
 

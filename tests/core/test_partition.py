@@ -134,3 +134,12 @@ def test_idle_clients_expire_on_the_watermark():
     late = [encoded(ts=T0 + 2 * 3600 + i, client_id=others[i % 2]) for i in range(1000)]
     s.apply(records(late, start_offset=1))
     assert CLIENT not in s.clients
+
+
+def test_describe_is_json_ready_and_has_no_prompt_text():
+    s = state()
+    s.apply(records(bulk_values(200)))
+    view = orjson.loads(orjson.dumps(s.describe()))
+    assert view["last_offset"] == 199
+    assert view["clients"][CLIENT]["events"] == 200
+    assert "Explain item" not in orjson.dumps(view).decode()

@@ -173,11 +173,12 @@ def committed_total(settings: Settings) -> int:
         c.close()
 
 
-def end_offsets_total(settings: Settings) -> int:
+def end_offsets(settings: Settings) -> list[int]:
+    """The input topic's end offset per partition."""
     c = Consumer({"bootstrap.servers": settings.bootstrap_servers, "group.id": "end-offsets"})
     try:
         tps = [TopicPartition(settings.input_topic, p) for p in range(settings.partitions)]
-        return sum(c.get_watermark_offsets(tp, timeout=10)[1] for tp in tps)
+        return [c.get_watermark_offsets(tp, timeout=10)[1] for tp in tps]
     finally:
         c.close()
 

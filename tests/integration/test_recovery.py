@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import orjson
 import pytest
 
 from streams.produce import publish
-from tests.integration.conftest import committed_total, end_offsets_total, group_is_stable_with, wait_for
+from streams.state_export import export
+from tests.integration.conftest import committed_total, end_offsets, group_is_stable_with, wait_for
 from tests.integration.test_pipeline import detect_alerts, live_alerts, simulated
 
 pytestmark = pytest.mark.integration
@@ -16,7 +18,7 @@ def test_kill_9_mid_stream_then_restart_gives_exactly_the_detect_alerts(settings
     report = publish(settings, lines)
     assert report.failed == 0
     total = report.messages
-    assert end_offsets_total(settings) == total
+    assert sum(end_offsets(settings)) == total
     # Small, frequent snapshots: the kill lands between a snapshot and the next commit.
     env = {"EXTRACTWATCH_SNAPSHOT_EVERY": "300", "EXTRACTWATCH_SNAPSHOT_INTERVAL_S": "1"}
 
@@ -42,6 +44,12 @@ def test_kill_9_mid_stream_then_restart_gives_exactly_the_detect_alerts(settings
     assert live_alerts(settings) == detect_alerts(settings, lines)
     log = second.log_path.read_text()
     assert '"restored": true' in log, "the restarted worker resumed from a snapshot"
+
+    # Every committed event is in the snapshots: each partition's exported state ends at its last offset.
+    for partition, end in enumerate(end_offsets(settings)):
+        if end:
+            view = orjson.loads(export(settings, partition, raw=False))
+            assert view["last_offset"] == end - 1
 
 
 def test_two_workers_share_the_partitions_and_give_the_detect_alerts(settings, start_worker):
