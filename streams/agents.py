@@ -17,6 +17,7 @@ from collections import Counter, defaultdict
 
 import orjson
 import structlog
+from aiokafka.errors import IllegalStateError
 from faust.types import EventT, StreamT
 
 from streams.app import App
@@ -27,9 +28,10 @@ log = structlog.get_logger(__name__)
 
 TAKE_MAX = 2000  # records handed to the core at once
 TAKE_WITHIN_S = 0.2  # ...or whatever arrived within this time
-# A gap that persists after this many seeks back is real (records removed by retention, or
-# transaction markers of a transactional producer) and is applied through, with a warning.
-MAX_GAP_SEEKS = 3
+# After a seek back over a gap, records already fetched from beyond it keep arriving for a while.
+# A gap still open this long after the seek is real (no records there: transaction markers of a
+# transactional producer) and is applied through, with a warning. Retention gaps are seen at once.
+GAP_GRACE_S = 10.0
 
 
 def contiguous_prefix(offsets: list[int], expected: int) -> tuple[int, int]:
@@ -60,7 +62,10 @@ class PartitionWorker:
         self.counters: Counter[str] = Counter()
         self.lock = asyncio.Lock()
         self.stream: StreamT | None = None
-        self.gap_seeks: Counter[tuple[int, int]] = Counter()
+        self.gap_seeked_at: dict[tuple[int, int], float] = {}  # (partition, expected) -> monotonic
+        self.idle_behind: dict[
+            int, int
+        ] = {}  # partition -> last offset seen stalled behind the read position
 
     # -- called by the agent and the timer --------------------------------------------------------
 
@@ -79,8 +84,10 @@ class PartitionWorker:
                     await self._apply(partition, current)
 
     async def snapshot_due(self) -> None:
-        """Snapshot partitions whose un-acked events have waited long enough (quiet partitions)."""
+        """Snapshot partitions whose un-acked events have waited long enough (quiet partitions), and
+        rewind partitions whose read position ran past records they never applied."""
         async with self.lock:
+            await self._rewind_stalled_partitions()
             now = time.monotonic()
             for partition, pending in list(self.unacked.items()):
                 if (
@@ -92,6 +99,7 @@ class PartitionWorker:
     def forget(self, partitions: set[int]) -> None:
         """Partitions taken away by a rebalance: their new owner restores them from the changelog."""
         for partition in partitions:
+            self.idle_behind.pop(partition, None)
             self.states.pop(partition, None)
             self.unacked.pop(partition, None)
             self.since_snapshot.pop(partition, None)
@@ -117,6 +125,39 @@ class PartitionWorker:
         generation = app.consumer_generation_id
         return [e for e in batch if e.message.generation_id == generation]
 
+    async def _rewind_stalled_partitions(self) -> None:
+        """A partition whose records were fetched but dropped during a rebalance, and that receives
+        nothing newer, would never show a gap: its read position sits past its state and stays.
+        Seen on two ticks in a row without progress, that is rewound to the state's next offset."""
+        app = self.app.faust
+        if not app.flow_control.is_active():
+            return
+        for tp in app.consumer.assignment():
+            if tp.topic != self.settings.input_topic:
+                continue
+            state = self._state_for(tp.partition)
+            try:
+                position = await app.consumer.position(tp)
+                earliest = (await app.consumer.earliest_offsets(tp)).get(tp, 0)
+            except IllegalStateError:
+                continue  # taken away by a rebalance since the assignment was read
+            expected = max(state.last_offset + 1, earliest)
+            behind = position is not None and position > expected
+            if behind and self.idle_behind.get(tp.partition) == state.last_offset:
+                log.info(
+                    "read position past unapplied records: seeking back",
+                    partition=tp.partition,
+                    expected=expected,
+                    position=position,
+                )
+                self.counters["stall_seeks"] += 1
+                await app.consumer.seek(tp, expected)
+                self.idle_behind.pop(tp.partition)
+            elif behind:
+                self.idle_behind[tp.partition] = state.last_offset
+            else:
+                self.idle_behind.pop(tp.partition, None)
+
     async def _gap_is_real(self, partition: int, expected: int, event: EventT) -> bool:
         """Records from ``expected`` on are missing before ``event``: seek back, or accept the gap.
 
@@ -127,18 +168,26 @@ class PartitionWorker:
         """
         tp = event.message.tp
         earliest = (await self.app.faust.consumer.earliest_offsets(tp)).get(tp, 0)
-        seeks = self.gap_seeks[(partition, expected)]
-        if expected < earliest or seeks >= MAX_GAP_SEEKS:
+        seeked_at = self.gap_seeked_at.get((partition, expected))
+        now = time.monotonic()
+        if expected < earliest or (seeked_at is not None and now - seeked_at >= GAP_GRACE_S):
             log.warning(
-                "offset gap applied through", partition=partition, expected=expected,
-                got=event.message.offset, earliest=earliest, seeks=seeks,
+                "offset gap applied through",
+                partition=partition,
+                expected=expected,
+                got=event.message.offset,
+                earliest=earliest,
                 why="retention removed them" if expected < earliest else "none there (transaction markers?)",
             )
             self.counters["gaps_accepted"] += 1
             return True
-        self.gap_seeks[(partition, expected)] += 1
-        self.counters["gap_seeks"] += 1
-        await self.app.faust.consumer.seek(tp, expected)
+        if seeked_at is None:
+            self.gap_seeked_at[(partition, expected)] = now
+            self.counters["gap_seeks"] += 1
+            log.info(
+                "offset gap: seeking back", partition=partition, expected=expected, got=event.message.offset
+            )
+            await self.app.faust.consumer.seek(tp, expected)
         return False
 
     def _state_for(self, partition: int) -> PartitionState:

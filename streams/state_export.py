@@ -16,8 +16,13 @@ from streams.topics import state_changelog_topic
 def latest_snapshot(settings: Settings, partition: int, timeout: float = 30.0) -> bytes:
     """The last snapshot the worker wrote for ``partition`` (its changelog is compacted)."""
     topic = state_changelog_topic(settings)
-    c = Consumer({"bootstrap.servers": settings.bootstrap_servers, "group.id": f"export-{uuid.uuid4().hex}",
-                  "enable.auto.commit": False})
+    c = Consumer(
+        {
+            "bootstrap.servers": settings.bootstrap_servers,
+            "group.id": f"export-{uuid.uuid4().hex}",
+            "enable.auto.commit": False,
+        }
+    )
     try:
         tp = TopicPartition(topic, partition)
         _, end = c.get_watermark_offsets(tp, timeout=timeout)
