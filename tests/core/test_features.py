@@ -140,3 +140,10 @@ def test_varied_temperature_has_spread():
 def test_account_age_is_days_since_creation():
     x = feed([raw_event(ts=T0, account_created_at=T0 - 2 * 86400)])
     assert x["account_age_days"] == 2.0
+
+
+def test_token_rates_follow_the_tokens_sent_and_received():
+    # 100 requests an hour for four hours (four half-lives: within 1/16 of the true rate)
+    x = feed([raw_event(ts=T0 + 36 * i, prompt_tokens=100, completion_tokens=1000) for i in range(400)])
+    assert 8_000 < x["prompt_tokens_rate_1h"] < 11_000
+    assert 80_000 < x["completion_tokens_rate_1h"] < 110_000
