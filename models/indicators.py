@@ -7,6 +7,7 @@ weighted sum. ``explain_one`` attributes the score to indicators in proportion t
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections.abc import Callable
 
@@ -53,6 +54,13 @@ INDICATORS: dict[str, tuple[float, str, Callable[[Features], float]]] = {
     "repeats_suite": (-3.0, "exact_repeat_rate", lambda x: _clip(2.0 * x["exact_repeat_rate"])),
 }
 _BIAS = -7.0
+# Bump when an indicator's shape (its lambda) changes; weights and bias are hashed in automatically.
+REVISION = 1
+
+
+def _version() -> str:
+    spec = repr((REVISION, _BIAS, [(name, w, f) for name, (w, f, _) in INDICATORS.items()]))
+    return hashlib.sha256(spec.encode()).hexdigest()[:6]
 
 
 class ExtractionIndicators(Learner):
@@ -73,7 +81,7 @@ class ExtractionIndicators(Learner):
     'active_streak_h'
     """
 
-    name = "indicators"
+    name = f"indicators-{_version()}"  # in every alert's model_version
 
     def _terms(self, x: Features) -> list[tuple[str, float]]:
         return [(feature, weight * fn(x)) for weight, feature, fn in INDICATORS.values()]
