@@ -36,7 +36,10 @@ $bin/extractwatch worker > "$log/worker.log" 2>&1 &
 pids+=($!)
 echo "worker started (log: $log/worker.log); printing alerts as they fire..." >&2
 
-$bin/extractwatch alerts --follow --format text &
+# The run's alerts topic is new, so from its beginning means this run's alerts. Started once the
+# worker is up: a follower assigned to a topic created a moment before printed nothing (seen here).
+sleep 5
+$bin/extractwatch alerts --follow --from-beginning --format text &
 pids+=($!)
 
 $bin/extractwatch simulate --seed "$seed" --start=-2h --duration 26h --realtime \
@@ -45,4 +48,8 @@ pids+=($!)
 echo "simulated traffic: seed $seed into $EXTRACTWATCH_INPUT_TOPIC, ground truth in $log/labels.csv" >&2
 echo "alerts also readable with: EXTRACTWATCH_ALERTS_TOPIC=$EXTRACTWATCH_ALERTS_TOPIC $bin/extractwatch alerts --from-beginning" >&2
 
-wait "${pids[0]}"
+status=0
+wait "${pids[0]}" || status=$?
+echo "the worker exited (status $status); last lines of $log/worker.log:" >&2
+tail -n 15 "$log/worker.log" >&2
+exit "$status"

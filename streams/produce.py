@@ -44,7 +44,7 @@ class InputPublisher:
         self.batch = max(1, batch)
         self.producer = producer(settings)
         self.report = ProduceReport()
-        self._envelopes: dict[int, list[tuple[bytes, float | None]]] = {}
+        self._envelopes: dict[int, list[tuple[bytes, float | None, str]]] = {}  # line, ts, client
 
     def ensure_topic(self) -> None:
         specs = [s for s in topic_specs(self.settings) if s.name == self.topic]
