@@ -18,7 +18,7 @@ from collections import Counter, defaultdict
 import orjson
 import structlog
 from aiokafka.errors import IllegalStateError
-from faust.types import EventT, StreamT
+from faust.types import TP, EventT, StreamT
 
 from streams.app import App
 from streams.core.partition import InputRecord, Output, PartitionState
@@ -138,11 +138,12 @@ class PartitionWorker:
             state = self._state_for(tp.partition)
             try:
                 position = await app.consumer.position(tp)
-                earliest = (await app.consumer.earliest_offsets(tp)).get(tp, 0)
+                # The log start matters only when the position is past the state (saves a request).
+                past = position is not None and position > state.last_offset + 1
+                expected = max(state.last_offset + 1, await self._earliest(tp)) if past else 0
             except IllegalStateError:
                 continue  # taken away by a rebalance since the assignment was read
-            expected = max(state.last_offset + 1, earliest)
-            behind = position is not None and position > expected
+            behind = past and position > expected
             if behind and self.idle_behind.get(tp.partition) == state.last_offset:
                 log.info(
                     "read position past unapplied records: seeking back",
@@ -158,6 +159,10 @@ class PartitionWorker:
             else:
                 self.idle_behind.pop(tp.partition, None)
 
+    async def _earliest(self, tp: TP) -> int:
+        """The partition's log start offset (records below it were removed by retention)."""
+        return (await self.app.faust.consumer.earliest_offsets(tp)).get(tp, 0)
+
     async def _gap_is_real(self, partition: int, expected: int, event: EventT) -> bool:
         """Records from ``expected`` on are missing before ``event``: seek back, or accept the gap.
 
@@ -167,7 +172,7 @@ class PartitionWorker:
         offsets that are never acked would stop its commits.
         """
         tp = event.message.tp
-        earliest = (await self.app.faust.consumer.earliest_offsets(tp)).get(tp, 0)
+        earliest = await self._earliest(tp)
         seeked_at = self.gap_seeked_at.get((partition, expected))
         now = time.monotonic()
         if expected < earliest or (seeked_at is not None and now - seeked_at >= GAP_GRACE_S):
