@@ -11,7 +11,7 @@ from pathlib import Path
 
 import orjson
 
-from streams.errors import ExtractwatchError
+from streams.errors import ExtractwatchError, InputFileError
 from streams.settings import Settings
 
 _DURATION = re.compile(r"^(-?\d+(?:\.\d+)?)([smhd]?)$")
@@ -93,6 +93,32 @@ def cmd_simulate(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
+    from streams.evaluation.evaluate import evaluate
+
+    if (args.input is None) != (args.labels is None):
+        raise InputFileError("--input and --labels go together: events JSONL and its labels CSV")
+    text, met = evaluate(
+        settings,
+        Path(args.out),
+        seeds=args.seeds,
+        duration=args.duration,
+        scale=args.scale,
+        jobs=args.jobs,
+        events=Path(args.input) if args.input else None,
+        labels=Path(args.labels) if args.labels else None,
+    )
+    print(text)
+    return 1 if args.check and not met else 0
+
+
+def seeds(text: str) -> list[int]:
+    try:
+        return [int(s) for s in text.split(",") if s.strip()]
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a list of seeds: {text!r} (use 1,2,3)") from exc
+
+
 def cmd_produce(settings: Settings, args: argparse.Namespace) -> int:
     from streams.produce import publish
 
@@ -157,6 +183,17 @@ def build_parser() -> argparse.ArgumentParser:
     target.add_argument("--topic", help="publish to this topic instead")
     p.add_argument("--realtime", action="store_true", help="with --topic: pace future events to the clock")
     p.set_defaults(func=cmd_simulate)
+
+    p = sub.add_parser("eval", help="recall, false alarms, time to alert: simulated or your labelled traffic")
+    p.add_argument("--seeds", type=seeds, default=[1], help="simulations to run, e.g. 1,2,3 (default 1)")
+    p.add_argument("--duration", type=duration, default=3 * 86400.0, help="simulated time per seed (3d)")
+    p.add_argument("--scale", type=float, default=1.0, help="multiplies the number of simulated clients")
+    p.add_argument("--jobs", type=int, default=1, help="seeds evaluated in parallel processes")
+    p.add_argument("--input", help="your own events JSONL (schema v1, events or envelopes)...")
+    p.add_argument("--labels", help="...and its labels CSV: client_id,label[,scenario]")
+    p.add_argument("--out", default="eval-report", help="directory for eval.json and risk.png")
+    p.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
+    p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("produce", help="publish events JSONL to the input topic")
     p.add_argument("--input", required=True, help="events JSONL file, or - for stdin")

@@ -15,3 +15,7 @@ class CheckpointError(ExtractwatchError):
 
 class DeliveryError(ExtractwatchError):
     """Kafka did not accept a message we had to deliver."""
+
+
+class InputFileError(ExtractwatchError):
+    """A file given on the command line cannot be used; the message says what to change in it."""

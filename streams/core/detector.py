@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator
 
 import orjson
 
-from streams.core.partition import InputRecord, Output, PartitionState
+from streams.core.partition import ClientState, InputRecord, Output, PartitionState
 from streams.core.partitioner import partition_for
 from streams.core.records import Alert, DeadLetter
 from streams.core.validate import event_time
@@ -38,6 +38,9 @@ class Detector:
             ts = event_time(raw)
             alerts.extend(self._apply(partition, value, 0.0 if ts is None else ts))
         return alerts
+
+    def client_state(self, client_id: str) -> ClientState | None:
+        return self.states[partition_for(client_id, self.partitions)].clients.get(client_id)
 
     def run(self, lines: Iterable[bytes]) -> Iterator[Alert]:
         for line in lines:
