@@ -23,8 +23,7 @@ def plot_risk(traces: list[RiskTrace], window_start: float, fire_threshold: floa
             colour = colours(scenarios.index(trace.scenario) % 20)
             hours, risks = _broken_at_pauses(trace.points, window_start)
             first = trace is next(t for t in traces if t.scenario == trace.scenario and t.points)
-            ax.plot(hours, risks, lw=0.8, color=colour,
-                    label=trace.scenario if first else None)
+            ax.plot(hours, risks, lw=0.8, color=colour, label=trace.scenario if first else None)
             alerts = [(ts - window_start) / 3600.0 for ts in trace.alerts]
             ax.plot(alerts, [1.02] * len(alerts), "v", color=colour, ms=7)
         ax.axhline(fire_threshold, color="black", ls="--", lw=0.8)

@@ -136,3 +136,80 @@ def chat_prompt(rng: random.Random, topic: str) -> str:
 
 def document_prompt(rng: random.Random, doc_no: int) -> str:
     return f"Summarise document {doc_no} in five bullet points: {words(rng, 60)}"
+
+
+HUMAN_ASKS = (
+    "can you explain {a} in {t}? in detail pls",
+    "im studying {t}, how does {a} work and why does it matter for {b}",
+    "ok next one. {a} vs {b} in {t}, whats the difference",
+    "could u walk me through {a} ({t}) with an example",
+    "what are the main ideas behind {a} in {t}? explain thoroughly",
+)
+LEECH_TASKS = (
+    "Classify the sentiment of this review as positive, negative or neutral. Review: '{x}'",
+    "Extract the people, organisations and places as JSON from: '{x}'",
+    "Translate into German, keep the tone: '{x}'",
+    "Label the intent of this support message (billing, bug, account, other): '{x}'",
+    "Rewrite this sentence in plain English: '{x}'",
+)
+
+
+def human_distillation_prompt(rng: random.Random, topic: str) -> str:
+    """Distillation phrased like a person typing: lower case, filler, the odd typo."""
+    prompt = rng.choice(HUMAN_ASKS).format(
+        a=f"{rng.choice(WORDS)} {rng.choice(WORDS)}", b=rng.choice(WORDS), t=topic
+    )
+    if rng.random() < 0.3:
+        i = rng.randrange(len(prompt) - 1)
+        prompt = prompt[:i] + prompt[i + 1] + prompt[i] + prompt[i + 2 :]
+    return f"{prompt} {words(rng, rng.randint(0, 8))}".strip()
+
+
+def grid_prompt(topic: str, concept: str, form: int) -> str:
+    """One cell of a systematic topic x concept x question-form grid."""
+    return QUESTION_FORMS[form % len(QUESTION_FORMS)].format(a=concept, b="its applications", t=topic)
+
+
+def leech_prompt(rng: random.Random, task: int) -> str:
+    return LEECH_TASKS[task % len(LEECH_TASKS)].format(x=words(rng, rng.randint(8, 40)))
+
+
+def benchmark_item(rng: random.Random, suite: str, item: int) -> str:
+    return (
+        f"Answer the following multiple-choice question about {suite}. Think step by step, then give "
+        f"the letter. Question {item}: {words(rng, rng.randint(12, 30))}? A) {words(rng, 3)} "
+        f"B) {words(rng, 3)} C) {words(rng, 3)} D) {words(rng, 3)}"
+    )
+
+
+def app_prompt(rng: random.Random, app: str, topic: str) -> str:
+    """A consumer app's request: its fixed system prompt, some history, then the end user's message."""
+    return (
+        f"You are {app}, a friendly assistant. Keep answers short and safe. History: "
+        f"{words(rng, rng.randint(0, 30))} User: {chat_prompt(rng, topic)}"
+    )
+
+
+def rag_prompt(rng: random.Random, corpus: str, chunks: int) -> str:
+    return (
+        f"Answer using only the context below. If unsure, say so. Context from {corpus}: "
+        f"{words(rng, 20 * chunks)} Question: {words(rng, rng.randint(6, 16))}?"
+    )
+
+
+def writing_prompt(rng: random.Random, project: str, chapter: int) -> str:
+    return (
+        f"Continue the manuscript '{project}'. Write chapter {chapter} in full, about "
+        f"{rng.choice((2000, 3000, 4000))} words. Notes: {words(rng, rng.randint(10, 40))}"
+    )
+
+
+def code_prompt(rng: random.Random, repo: str, file_no: int, task: str) -> str:
+    """An agent step: the same file context is resent for every step of a task."""
+    file_rng = random.Random(f"{repo}/{file_no}")
+    return f"You are a coding agent in {repo}. File {file_no}: {words(file_rng, 70)} Task: {task}"
+
+
+def ci_prompt(repo_rng: random.Random, check: int) -> str:
+    """A CI job's check: identical from run to run until the code changes."""
+    return f"Review this diff for bugs and missing tests. Check {check}: {words(repo_rng, 50)}"

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import heapq
 import random
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from streams.core import reduce
-from streams.simulate.scenarios import DAY, SCENARIOS, Client
+from streams.simulate.client import DAY, OPTIONAL_FIELDS, Client
+from streams.simulate.scenarios import SCENARIOS
 
 EDGE_HASHING_SHARE = 0.3  # clients whose gateway hashes prompts at the edge (no text is sent)
+OMIT_FIELD_SHARE = 0.15  # chance that a client's gateway never sends a given optional field
+# Most attackers use fresh accounts, some buy or take over old ones; some legitimate customers are new.
+YOUNG_SHARE = {"extraction": 0.65, "benign": 0.15}
 
 
 @dataclass(frozen=True)
@@ -20,26 +24,34 @@ class Truth:
     scenario: str
 
 
-def population(seed: int, start: float, scale: float = 1.0) -> list[Client]:
-    """The clients of one simulation; the same seed and start give the same clients."""
+def population(
+    seed: int, start: float, scale: float = 1.0, scenarios: Iterable[str] | None = None
+) -> list[Client]:
+    """The clients of one simulation; the same seed, start and scenarios give the same clients."""
     rng = random.Random(seed)
+    chosen = set(SCENARIOS if scenarios is None else scenarios)
     clients = []
     for scenario, (label, _gen, count) in SCENARIOS.items():
+        if scenario not in chosen:
+            continue
         for _ in range(max(1, round(count * scale))):
             client_rng = random.Random(rng.getrandbits(64))
-            young = label == "extraction"
-            age = rng.uniform(1, 20) if young else rng.uniform(30, 900)
+            young = rng.random() < YOUNG_SHARE[label]
+            age = rng.uniform(0.5, 30) if young else rng.uniform(60, 1500)
+            omitted = frozenset(f for f in OPTIONAL_FIELDS if rng.random() < OMIT_FIELD_SHARE)
             clients.append(
-                Client(f"org_{rng.getrandbits(48):012x}", scenario, label, client_rng, start - age * DAY)
+                Client(
+                    f"org_{rng.getrandbits(48):012x}", scenario, label, client_rng, start - age * DAY, omitted
+                )
             )
     return clients
 
 
 def traffic(
-    seed: int, start: float, duration: float, scale: float = 1.0
+    seed: int, start: float, duration: float, scale: float = 1.0, scenarios: Iterable[str] | None = None
 ) -> tuple[Iterator[dict], list[Truth]]:
     """Events of every client in time order, and who is who."""
-    clients = population(seed, start, scale)
+    clients = population(seed, start, scale, scenarios)
     streams = []
     for c in clients:
         generate = SCENARIOS[c.scenario][1]

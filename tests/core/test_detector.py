@@ -2,13 +2,14 @@ import orjson
 
 from streams.core.detector import Detector
 from streams.settings import DetectorSettings
+from streams.simulate.scenarios import SKELETON
 from streams.simulate.traffic import traffic
 
 START = 1_795_766_400.0  # 06:00 UTC: the simulated people are awake
 
 
 def simulated_lines(seed=3, hours=6):
-    events, truth = traffic(seed, START, hours * 3600)
+    events, truth = traffic(seed, START, hours * 3600, scenarios=SKELETON)
     return [orjson.dumps(e) for e in events], truth
 
 

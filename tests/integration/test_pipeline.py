@@ -11,6 +11,7 @@ from confluent_kafka import Producer
 from streams.core.detector import Detector
 from streams.core.partitioner import partition_for
 from streams.produce import publish
+from streams.simulate.scenarios import SKELETON
 from streams.simulate.traffic import traffic
 from tests.helpers import raw_event
 from tests.integration.conftest import alerts_of, committed_total, read_topic, wait_for
@@ -20,7 +21,7 @@ START = 1_795_766_400.0  # 06:00 UTC on a simulated day
 
 
 def simulated(seed: int, hours: float):
-    events, truth = traffic(seed, START, hours * 3600)
+    events, truth = traffic(seed, START, hours * 3600, scenarios=SKELETON)
     return [orjson.dumps(e) for e in events], truth
 
 
