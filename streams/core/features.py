@@ -26,6 +26,7 @@ _TOPIC_HALF_LIFE_EVENTS = 200.0  # the topic histogram follows roughly the last 
 _EXACT_SAMPLE_BELOW = 0x40  # first byte of sha256 below this: sampled (1/4)
 _EXACT_RING = 256
 _HOURS_HALF_LIFE_S = 2 * 86400.0  # hour-of-day histogram remembers about the last few days
+_EVENNESS_HOURS = 3  # day_evenness compares 3-hour blocks, which smooths the noise of low rates
 _STREAK_GAP_S = 900.0  # a pause longer than this ends a run of continuous activity
 HALF_LIVES_S = {"10m": 600.0, "1h": 3600.0, "1d": 86400.0}
 
@@ -34,6 +35,8 @@ FEATURE_NAMES = (
     "req_rate_1h",
     "req_rate_1d",
     "prompt_tokens_rate_1h",
+    "mean_prompt_tokens",
+    "mean_completion_tokens",
     "completion_tokens_rate_1h",
     "completion_prompt_ratio",
     "share_max_tokens",
@@ -42,6 +45,7 @@ FEATURE_NAMES = (
     "interarrival_cv",
     "burstiness",
     "hour_entropy",
+    "day_evenness",
     "active_streak_h",
     "share_429",
     "near_duplicate_rate",
@@ -131,6 +135,19 @@ class _DecayedHistogram:
     def entropy(self) -> float:
         """Normalised to [0, 1]."""
         return _entropy(self.bins) / math.log(len(self.bins))
+
+    def evenness(self, group: int) -> float:
+        """Quietest over busiest sum of ``group`` adjacent bins: 1 for a flat cycle, 0 if any group is empty.
+
+        >>> h = _DecayedHistogram(24, 1e9)
+        >>> for hour in range(24):
+        ...     h.add(hour, 0.0)
+        >>> h.evenness(3), _DecayedHistogram(24, 1e9).evenness(3)
+        (1.0, 0.0)
+        """
+        sums = [sum(self.bins[i : i + group]) for i in range(0, len(self.bins), group)]
+        busiest = max(sums)
+        return min(sums) / busiest if busiest > 0 else 0.0
 
     def coverage(self) -> float:
         """Share of bins holding at least a quarter of an even share of the weight."""
@@ -260,6 +277,9 @@ class ClientFeatures:
             "req_rate_1h": self.requests["1h"].per_hour(),
             "req_rate_1d": self.requests["1d"].per_hour(),
             "prompt_tokens_rate_1h": self.prompt_tokens.per_hour(),
+            # same half-life as the 1 h request count, so the ratio is a recent mean per request
+            "mean_prompt_tokens": prompt / max(self.requests["1h"].value, 1e-9),
+            "mean_completion_tokens": self.completion_tokens.value / max(self.requests["1h"].value, 1e-9),
             "completion_tokens_rate_1h": self.completion_tokens.per_hour(),
             "completion_prompt_ratio": self.completion_tokens.value / (prompt + 1.0),
             "share_max_tokens": self.at_max_tokens.mean,
@@ -268,6 +288,7 @@ class ClientFeatures:
             "interarrival_cv": std / mean if mean > 0 else 0.0,
             "burstiness": (std - mean) / (std + mean) if std + mean > 0 else 0.0,
             "hour_entropy": self.hours.entropy(),
+            "day_evenness": self.hours.evenness(_EVENNESS_HOURS),
             "active_streak_h": (self.last_ts - self.streak_start) / 3600.0,
             "share_429": self.rate_limited.mean,
             "near_duplicate_rate": self.near_duplicate.mean,

@@ -1,9 +1,11 @@
 """Turns a client's feature vector into a risk in [0, 1] and its reasons.
 
-risk = 0.8 * indicators + 0.2 * anomaly, where ``indicators`` is the fixed extraction logistic and
-``anomaly`` the partition's HalfSpaceTrees score. The indicators decide; the anomaly score lifts a
-client that is also unusual among its partition's clients by at most 0.2. Reasons are the
-indicators' attributions (weights sum to 1 over the positive terms).
+risk = indicators + 0.2 * anomaly * (1 - indicators), where ``indicators`` is the fixed extraction
+score and ``anomaly`` the partition's HalfSpaceTrees score. The indicators decide; the anomaly score
+can only lift a client that is also unusual among its partition's clients, by at most a fifth of the
+way to 1. It never lowers a risk: the heaviest clients of a partition dominate what HalfSpaceTrees
+learns, so a large extraction campaign looks *normal* to it. Reasons are the indicators' attributions
+(weights sum to 1 over the positive terms).
 """
 
 from __future__ import annotations
@@ -40,7 +42,8 @@ class RiskScorer:
     def score_and_learn(self, x: dict[str, float]) -> Score:
         anomaly = self.anomaly.score_one(x)
         self.anomaly.learn_one(x)
-        risk = (1 - ANOMALY_SHARE) * self.indicators.score_one(x) + ANOMALY_SHARE * anomaly
+        indicators = self.indicators.score_one(x)
+        risk = indicators + ANOMALY_SHARE * anomaly * (1.0 - indicators)
         reasons = [
             Reason(feature=f, value=round(x[f], 4), weight=round(w, 4))
             for f, w in self.indicators.explain_one(x)[:MAX_REASONS]
