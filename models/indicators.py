@@ -66,7 +66,7 @@ _SHARED: dict[str, Indicator] = {
 PROFILES: dict[str, dict[str, Indicator]] = {
     "distillation": {
         **_SHARED,
-        "sweeps_topics": (1.0, "topic_entropy", lambda x: _clip((x["topic_entropy"] - 0.7) / 0.15)),
+        "sweeps_topics": (1.0, "topic_entropy", lambda x: _clip((x["topic_entropy"] - 0.6) / 0.2)),
         # long answers to short prompts: the answers are what is being harvested
         "long_answers": (
             1.5,

@@ -28,7 +28,7 @@ class DetectorSettings:
     warmup_events: int = 30  # a client is not scored before it has sent this many events
     fire_threshold: float = 0.7  # risk at or above this counts toward firing
     fire_after: int = 3  # consecutive scorings at or above fire_threshold before an alert fires
-    fire_min_span_s: float = 600.0  # ...and those scorings span at least this much event time
+    fire_min_span_s: float = 180.0  # ...and those scorings span at least this much event time
     clear_threshold: float = 0.5  # hysteresis: risk must drop below this to count toward resolving
     resolve_after_s: float = 6 * 3600.0  # event time the risk must stay low before `resolved`
     max_incidents_per_client_day: int = 3  # cap on new incidents; resolves and escalations always go out
