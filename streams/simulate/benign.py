@@ -156,6 +156,8 @@ def consumer_app(c: Client, start: float, end: float) -> Iterator[dict]:
     app = f"app-{c.client_id[-4:]}"
     popular = [text.app_prompt(rng, app, rng.choice(text.TOPICS)) for _ in range(50)]
     max_tokens, temperature = rng.choice([512, 1024]), rng.choice([0.5, 0.7])
+    # some apps send the conversation so far with every message, others only the new message
+    context = rng.choice([(30, 600), (300, 4000)])
     for n, ts in enumerate(poisson_times(rng, start, end, diurnal(rng, rng.uniform(60, 400)))):
         prompt = (
             rng.choice(popular) if rng.random() < 0.1 else text.app_prompt(rng, app, rng.choice(text.TOPICS))
@@ -165,7 +167,7 @@ def consumer_app(c: Client, start: float, end: float) -> Iterator[dict]:
             n,
             ts,
             prompt=prompt,
-            prompt_tokens=rng.randint(300, 4000),
+            prompt_tokens=rng.randint(*context),
             completion_tokens=completion,
             max_tokens=max_tokens,
             temperature=temperature,
@@ -201,13 +203,15 @@ def writing_app(c: Client, start: float, end: float) -> Iterator[dict]:
     rng = c.rng
     projects = [f"{rng.choice(text.WORDS)} {rng.choice(text.WORDS)}" for _ in range(200)]
     max_tokens = rng.choice([4096, 8192])
+    # some apps send the manuscript so far, others only the author's instruction
+    context = rng.choice([(50, 400), (300, 2500)])
     for n, ts in enumerate(poisson_times(rng, start, end, diurnal(rng, rng.uniform(20, 200)))):
         completion = min(max_tokens, int(rng.lognormvariate(7.8, 0.4)))
         yield c.event(
             n,
             ts,
             prompt=text.writing_prompt(rng, rng.choice(projects), rng.randint(1, 40)),
-            prompt_tokens=rng.randint(300, 2500),
+            prompt_tokens=rng.randint(*context),
             completion_tokens=completion,
             max_tokens=max_tokens,
             temperature=rng.choice([0.8, 0.9, 1.0]),

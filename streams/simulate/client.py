@@ -93,7 +93,7 @@ def working_hours(rng: random.Random, rate: float) -> RatePerHour:
 
 def diurnal(rng: random.Random, rate: float) -> RatePerHour:
     """Many end users around the clock: busier in their daytime, never silent."""
-    peak, swing = rng.uniform(0, 24), rng.uniform(0.5, 0.9)
+    peak, swing = rng.uniform(0, 24), rng.uniform(0.2, 0.9)
 
     def rate_at(ts: float) -> float:
         return rate * (1 + swing * math.cos(2 * math.pi * (hour_of_day(ts) - peak) / 24))
