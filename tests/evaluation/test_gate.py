@@ -13,8 +13,8 @@ from streams.settings import Settings
 GATE_SEED = 7
 
 
-def test_one_day_simulation_meets_every_target(tmp_path):
-    _, met = evaluate(Settings(), tmp_path, seeds=[GATE_SEED], duration=86400.0, scale=0.5)
+def test_two_day_simulation_meets_every_target(tmp_path):
+    _, met = evaluate(Settings(), tmp_path, seeds=[GATE_SEED], duration=2 * 86400.0, scale=0.4)
     report = orjson.loads((tmp_path / "eval.json").read_bytes())
     checked = {t["target"].split(" ")[0] for t in report["targets"]}
     assert set(RECALL_SCENARIOS) <= checked, "every recall target must be checked by the gate"
