@@ -36,6 +36,15 @@ class DetectorSettings:
     severity_error: float = 0.85  # ...an error...
     severity_critical: float = 0.95  # ...critical (below warning: info)
     model_seed: int = 42
+    # cross-account clusters (streams/core/clusters.py)
+    young_account_days: float = 30.0  # younger accounts (or first seen less than a day ago) count as young
+    cluster_bucket_s: float = 60.0  # event-time bucket; closes once every source watermark has passed it
+    cluster_idle_source_s: float = 900.0  # a source partition this far behind the busiest counts as idle
+    cluster_active_s: float = 3600.0  # a member active in this window of event time counts toward a key
+    cluster_min_members: int = 10  # keys with fewer active members are not scored
+    cluster_member_cap: int = 2000  # members remembered per key (the least recently active are dropped)
+    cluster_key_idle_expiry_s: float = 86400.0  # keys idle this long (watermark) are forgotten
+    cluster_regrow_share: float = 0.1  # re-send a firing cluster alert when members grow by more than this
 
     @property
     def version(self) -> str:

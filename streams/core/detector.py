@@ -6,6 +6,7 @@ from collections.abc import Iterable, Iterator
 
 import orjson
 
+from streams.core.clusters import ClusterPartitionState, Heartbeat, Observation
 from streams.core.partition import ClientState, InputRecord, Output, PartitionState
 from streams.core.partitioner import partition_for
 from streams.core.records import Alert, DeadLetter
@@ -19,10 +20,18 @@ class Detector:
     A line's ``ts`` stands for its record timestamp, as the producer stamps it.
     """
 
-    def __init__(self, partitions: int, cfg: DetectorSettings):
+    def __init__(self, partitions: int, cfg: DetectorSettings, clusters: bool = False):
+        """``clusters``: also run the cross-account cluster partitions (one per input partition)."""
         self.states = [PartitionState(p, partitions, cfg) for p in range(partitions)]
         self.partitions = partitions
         self.dead_letters: list[DeadLetter] = []
+        self.clusters: list[ClusterPartitionState] = []
+        self._heartbeat_bucket: list[int | None] = [None] * partitions
+        if clusters:
+            version = self.states[0].model_version
+            self.clusters = [ClusterPartitionState(p, partitions, cfg, version) for p in range(partitions)]
+            for source in range(partitions):  # every source has spoken: none has seen an event yet
+                self._broadcast(Heartbeat(source, None))
 
     def feed_line(self, line: bytes) -> list[Alert]:
         """One JSONL line: an event (or an envelope of events, routed one by one)."""
@@ -51,7 +60,23 @@ class Detector:
         state = self.states[partition]
         out: Output = state.apply([InputRecord(state.last_offset + 1, record_ts, value)])
         self.dead_letters.extend(out.dead_letters)
-        return out.alerts
+        if not self.clusters:
+            return out.alerts
+        return out.alerts + self._route(state, out.observations)
+
+    def _route(self, state: PartitionState, observations: list[Observation]) -> list[Alert]:
+        """Observations to their key's cluster partition; a heartbeat to all once the watermark moves on."""
+        for o in observations:
+            self.clusters[partition_for(f"{o.kind}:{o.key}", len(self.clusters))].apply([o])
+        watermark = state.watermark
+        bucket = None if watermark is None else int(watermark // state.cfg.cluster_bucket_s)
+        if bucket == self._heartbeat_bucket[state.partition]:
+            return []
+        self._heartbeat_bucket[state.partition] = bucket
+        return self._broadcast(Heartbeat(state.partition, watermark))
+
+    def _broadcast(self, heartbeat: Heartbeat) -> list[Alert]:
+        return [alert for cluster in self.clusters for alert in cluster.apply([heartbeat])]
 
 
 def _loads(line: bytes) -> object | None:

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 import orjson
 
 from models.base import dump_checkpoint, load_checkpoint
+from streams.core.clusters import Observation, observations
 from streams.core.features import ClientFeatures
 from streams.core.partitioner import partition_for
 from streams.core.policy import ClientPolicy, Decision, alert_id
@@ -23,7 +24,7 @@ from streams.core.validate import InvalidEvent, decode_message, parse_event
 from streams.errors import CheckpointError
 from streams.settings import DetectorSettings
 
-STATE_FORMAT = 1
+STATE_FORMAT = 2  # 2: partitions remember their earliest event time
 _EXPIRY_SCAN_EVERY = 1000  # events between scans for idle clients
 
 
@@ -41,6 +42,7 @@ class Output:
     alerts: list[Alert] = field(default_factory=list)
     dead_letters: list[DeadLetter] = field(default_factory=list)
     reroutes: list[Reroute] = field(default_factory=list)
+    observations: list[Observation] = field(default_factory=list)  # for the cluster partitions
     events: int = 0  # events applied
     redelivered: int = 0  # records skipped because their offset was already applied
 
@@ -63,6 +65,7 @@ class PartitionState:
         self.clients: dict[str, ClientState] = {}
         self.scorer = RiskScorer(seed=cfg.model_seed + partition)
         self.max_ts: float | None = None
+        self.first_ts: float | None = None  # the earliest event time applied: how much history it has
         self.last_offset = -1
         self.open_incidents: set[str] = set()
         self._since_expiry_scan = 0
@@ -114,10 +117,12 @@ class PartitionState:
             detail = f"ts {event.ts:.0f} is behind the partition watermark {watermark:.0f}"
             out.dead_letters.append(DeadLetter(original(), "late", detail, record.offset, index))
             return
-        self._apply_event(event, out)
+        self._apply_event(event, (record.offset, index or 0), out)
 
-    def _apply_event(self, event: Event, out: Output) -> None:
+    def _apply_event(self, event: Event, position: tuple[int, int], out: Output) -> None:
         out.events += 1
+        if self.first_ts is None or event.ts < self.first_ts:
+            self.first_ts = event.ts
         if self.max_ts is None or event.ts > self.max_ts:
             self.max_ts = event.ts
             self._resolve_quiet_incidents(event, out)
@@ -125,6 +130,9 @@ class PartitionState:
         if state is None:
             state = self.clients[event.client_id] = ClientState(ClientFeatures.start(event))
         state.features.update(event)
+        out.observations.extend(
+            observations(event, self.partition, position, state.features.first_ts, self.first_ts, self.cfg)
+        )
         state.since_score += 1
         if state.features.events >= self.cfg.warmup_events and state.since_score >= self.cfg.score_every:
             self._score(event, state, out)

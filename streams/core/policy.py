@@ -36,19 +36,21 @@ def severity_for(risk: float, cfg: DetectorSettings) -> str:
     return "info"
 
 
-def client_dedup_key(client_id: str, first_seen: float) -> str:
-    """Stable for one incident of one client; long client ids are hashed to stay within 255 chars.
+def client_dedup_key(subject: str, first_seen: float, scope: str = "client") -> str:
+    """Stable for one incident of one client (or cluster); long subjects are hashed to fit 255 chars.
 
     >>> client_dedup_key("acme", 1700000000.5)
     'client:acme:1700000000'
+    >>> client_dedup_key("asn:64500", 1.0, scope="cluster")
+    'cluster:asn:64500:1'
     >>> len(client_dedup_key("x" * 300, 1.0)) <= 255
     True
     """
-    key = f"client:{client_id}:{int(first_seen)}"
+    key = f"{scope}:{subject}:{int(first_seen)}"
     if len(key) <= _DEDUP_LIMIT:
         return key
-    digest = hashlib.sha256(client_id.encode()).hexdigest()
-    return f"client-sha256:{digest}:{int(first_seen)}"
+    digest = hashlib.sha256(subject.encode()).hexdigest()
+    return f"{scope}-sha256:{digest}:{int(first_seen)}"
 
 
 def alert_id(dedup_key: str, seq: int) -> str:
@@ -102,7 +104,13 @@ class ClientPolicy:
     incidents_today: int = 0
 
     def observe(
-        self, client_id: str, risk: float, ts: float, events: int, cfg: DetectorSettings
+        self,
+        client_id: str,
+        risk: float,
+        ts: float,
+        events: int,
+        cfg: DetectorSettings,
+        scope: str = "client",
     ) -> Decision | None:
         """Feed one scoring of this client (``events`` seen since the last scoring)."""
         if self.incident is not None:
@@ -123,7 +131,7 @@ class ClientPolicy:
         self.incidents_today += 1
         first_seen = self.first_high_ts
         self.incident = Incident(
-            dedup_key=client_dedup_key(client_id, first_seen),
+            dedup_key=client_dedup_key(client_id, first_seen, scope),
             first_seen=first_seen,
             seq=1,
             severity=severity_for(risk, cfg),

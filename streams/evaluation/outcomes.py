@@ -22,12 +22,18 @@ class AccountOutcome:
     incidents: int = 0  # new incidents opened (a firing alert with seq 1)
     first_alert_events: int | None = None  # the account's events up to and including its first alert
     first_alert_after_s: float | None = None  # event time from its first event to its first alert
+    cluster_listed_ts: float | None = None  # event time it was first listed in a firing cluster alert
+    scenario_start: float | None = None  # the first event of its scenario in its run (a swarm's launch)
 
     def saw_event(self, ts: float) -> None:
         self.events += 1
         if self.first_ts is None:
             self.first_ts = ts
         self.active_days.add(int(ts // DAY))
+
+    def saw_cluster_listing(self, ts: float) -> None:
+        if self.cluster_listed_ts is None:
+            self.cluster_listed_ts = ts
 
     def saw_incident(self, ts: float) -> None:
         self.incidents += 1
@@ -48,6 +54,8 @@ class ScenarioSummary:
     false_alarms_per_account_day: float | None  # benign only
     median_events_to_first_alert: float | None
     median_hours_to_first_alert: float | None
+    accounts_in_cluster_alerts: int
+    median_hours_to_cluster_listing: float | None  # from the scenario's first event in its run
 
 
 def summarise(outcomes: Iterable[AccountOutcome]) -> list[ScenarioSummary]:
@@ -73,6 +81,7 @@ def summarise(outcomes: Iterable[AccountOutcome]) -> list[ScenarioSummary]:
 
 def _row(scenario: str, label: str, accounts: list[AccountOutcome]) -> ScenarioSummary:
     alerted = [o for o in accounts if o.first_alert_events is not None]
+    listed = [o for o in accounts if o.cluster_listed_ts is not None]
     days = sum(len(o.active_days) for o in accounts)
     false_alarms = sum(o.incidents for o in accounts) if label == BENIGN else 0
     return ScenarioSummary(
@@ -86,6 +95,14 @@ def _row(scenario: str, label: str, accounts: list[AccountOutcome]) -> ScenarioS
         false_alarms_per_account_day=round(false_alarms / days, 5) if label == BENIGN and days else None,
         median_events_to_first_alert=_median([o.first_alert_events for o in alerted]),
         median_hours_to_first_alert=_median([o.first_alert_after_s / 3600.0 for o in alerted]),
+        accounts_in_cluster_alerts=len(listed),
+        median_hours_to_cluster_listing=_median(
+            [
+                (o.cluster_listed_ts - o.scenario_start) / 3600.0
+                for o in listed
+                if o.scenario_start is not None
+            ]
+        ),
     )
 
 

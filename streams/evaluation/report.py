@@ -19,6 +19,8 @@ _COLUMNS = (
     ("FA/acct-day", "false_alarms_per_account_day", "{:.4f}"),
     ("median events", "median_events_to_first_alert", "{:.0f}"),
     ("median hours", "median_hours_to_first_alert", "{:.2f}"),
+    ("in cluster alerts", "accounts_in_cluster_alerts", "{}"),
+    ("cluster hours", "median_hours_to_cluster_listing", "{:.2f}"),
 )
 
 

@@ -59,17 +59,18 @@ def run_events(
     cfg: DetectorSettings,
     partitions: int,
 ) -> RunResult:
-    detector = Detector(partitions, cfg)
+    detector = Detector(partitions, cfg, clusters=True)
     outcomes = {cid: AccountOutcome(cid, lab.label, lab.scenario) for cid, lab in labels.items()}
     unlabelled: dict[str, AccountOutcome] = {}
     traces = _pick_traced(labels)
-    events, window_start = 0, None
+    events, window_start, stream_ts = 0, None, 0.0
     for line in _single_events(lines):
         rejected_before = len(detector.dead_letters)
         alerts = detector.feed_line(line)
         doc = _client_and_ts(line) if len(detector.dead_letters) == rejected_before else None
         if doc is not None:
             client_id, ts = doc
+            stream_ts = max(stream_ts, ts)
             events += 1
             window_start = ts if window_start is None else min(window_start, ts)
             outcome = outcomes.get(client_id)
@@ -82,12 +83,19 @@ def run_events(
                 if state is not None and state.since_score == 0:
                     trace.points.append((ts, state.last_risk))
         for alert in alerts:
-            if alert.status == "firing" and alert.seq == 1 and alert.client_id is not None:
+            if alert.scope == "cluster" and alert.status == "firing":
+                for member in alert.members:
+                    listed = outcomes.get(member) or unlabelled.get(member)
+                    if listed is not None:
+                        # when it went out: buckets close only after every watermark passed them
+                        listed.saw_cluster_listing(stream_ts)
+            elif alert.status == "firing" and alert.seq == 1 and alert.client_id is not None:
                 target = outcomes.get(alert.client_id) or unlabelled.get(alert.client_id)
                 if target is not None:
                     target.saw_incident(alert.ts)
                 if alert.client_id in traces:
                     traces[alert.client_id].alerts.append(alert.ts)
+    _mark_scenario_starts(outcomes.values())
     rejected: dict[str, int] = {}
     for dead in detector.dead_letters:
         rejected[dead.reason] = rejected.get(dead.reason, 0) + 1
@@ -144,6 +152,15 @@ def read_labels(path: Path) -> dict[str, Labelled]:
                 )
             labels[client_id] = Labelled(label, (row.get("scenario") or "").strip() or label)
     return labels
+
+
+def _mark_scenario_starts(outcomes: Iterable[AccountOutcome]) -> None:
+    starts: dict[str, float] = {}
+    accounts = [o for o in outcomes if o.first_ts is not None]
+    for o in accounts:
+        starts[o.scenario] = min(starts.get(o.scenario, o.first_ts), o.first_ts)
+    for o in accounts:
+        o.scenario_start = starts[o.scenario]
 
 
 def _pick_traced(labels: dict[str, Labelled]) -> dict[str, RiskTrace]:

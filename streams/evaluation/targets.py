@@ -10,6 +10,9 @@ MIN_RECALL = 0.95
 RECALL_SCENARIOS = ("bulk_distillation", "low_and_slow", "burst_then_pause", "topic_sweep", "task_leeching")
 MAX_FALSE_ALARMS_PER_ACCOUNT_DAY = 0.01
 MAX_MEDIAN_EVENTS_TO_ALERT = {"bulk_distillation": 100}
+MIN_SWARM_LISTED = 0.9  # share of a swarm's accounts listed in a cluster alert...
+MAX_SWARM_HOURS = 2.0  # ...a median of at most this many hours after the swarm starts
+QUIET_GROUPS = ("enterprise_team", "sdk_customers")  # look-alikes: no account in any cluster alert
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,4 +56,24 @@ def check(rows: list[ScenarioSummary]) -> list[TargetResult]:
                     median is not None and median <= limit,
                 )
             )
+    swarm = by_name.get("swarm")
+    if swarm is not None:
+        share = swarm.accounts_in_cluster_alerts / swarm.accounts
+        hours = swarm.median_hours_to_cluster_listing
+        results.append(
+            TargetResult(
+                f"swarm accounts in cluster alerts >= {MIN_SWARM_LISTED}", share, share >= MIN_SWARM_LISTED
+            )
+        )
+        results.append(
+            TargetResult(
+                f"swarm median hours to cluster alert <= {MAX_SWARM_HOURS}",
+                hours,
+                hours is not None and hours <= MAX_SWARM_HOURS,
+            )
+        )
+    for scenario in QUIET_GROUPS:
+        if scenario in by_name:
+            listed = by_name[scenario].accounts_in_cluster_alerts
+            results.append(TargetResult(f"{scenario} accounts in cluster alerts == 0", listed, listed == 0))
     return results

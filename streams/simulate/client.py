@@ -31,6 +31,8 @@ class Client:
     rng: random.Random
     created_at: float
     omitted: frozenset[str] = field(default_factory=frozenset)
+    group: str | None = None  # accounts of one group share what a generator seeded by it draws
+    group_size: int = 1
 
     def ip(self, pool: int, cloud: bool) -> tuple[str, int]:
         """One of ``pool`` addresses owned by this client, with its ASN."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-from streams.simulate import benign, extraction
+from streams.simulate import benign, extraction, groups
 from streams.simulate.client import Client
 
 Scenario = Callable[[Client, float, float], Iterator[dict]]
@@ -30,3 +30,10 @@ SCENARIOS: dict[str, tuple[str, Scenario, int]] = {
 }
 # The walking skeleton's four kinds: small, fast traffic for the integration tests.
 SKELETON = ("interactive", "batch_summariser", "eval_harness", "bulk_distillation")
+
+# Groups of accounts: name -> (label, generator, groups per simulation, (fewest, most) accounts each)
+GROUPS: dict[str, tuple[str, Scenario, int, tuple[int, int]]] = {
+    "swarm": ("extraction", groups.swarm, 1, (20, 1000)),
+    "enterprise_team": ("benign", groups.enterprise_team, 1, (30, 100)),
+    "sdk_customers": ("benign", groups.sdk_customers, 1, (50, 300)),
+}

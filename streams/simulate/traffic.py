@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import heapq
+import math
 import random
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from streams.core import reduce
 from streams.simulate.client import DAY, OPTIONAL_FIELDS, Client
-from streams.simulate.scenarios import SCENARIOS
+from streams.simulate.scenarios import GROUPS, SCENARIOS
 
 EDGE_HASHING_SHARE = 0.3  # clients whose gateway hashes prompts at the edge (no text is sent)
 OMIT_FIELD_SHARE = 0.15  # chance that a client's gateway never sends a given optional field
@@ -29,7 +30,7 @@ def population(
 ) -> list[Client]:
     """The clients of one simulation; the same seed, start and scenarios give the same clients."""
     rng = random.Random(seed)
-    chosen = set(SCENARIOS if scenarios is None else scenarios)
+    chosen = set([*SCENARIOS, *GROUPS] if scenarios is None else scenarios)
     clients = []
     for scenario, (label, _gen, count) in SCENARIOS.items():
         if scenario not in chosen:
@@ -44,7 +45,37 @@ def population(
                     f"org_{rng.getrandbits(48):012x}", scenario, label, client_rng, start - age * DAY, omitted
                 )
             )
+    for scenario, (label, _gen, count, (fewest, most)) in GROUPS.items():
+        if scenario in chosen:
+            for g in range(count):
+                clients.extend(
+                    _group(rng, f"{scenario}-{seed}-{g}", scenario, label, fewest, most, start, scale)
+                )
     return clients
+
+
+def _group(
+    rng: random.Random,
+    group: str,
+    scenario: str,
+    label: str,
+    fewest: int,
+    most: int,
+    start: float,
+    scale: float,
+) -> list[Client]:
+    """The accounts of one group, of a size drawn log-uniformly; a swarm's accounts are all days old."""
+    size = max(fewest, round(math.exp(rng.uniform(math.log(fewest), math.log(most))) * scale))
+    members = []
+    for _ in range(size):
+        if label == "extraction":
+            age = rng.uniform(0.5, 10)
+        else:
+            age = rng.uniform(0.5, 30) if rng.random() < YOUNG_SHARE[label] else rng.uniform(60, 1500)
+        client_rng = random.Random(rng.getrandbits(64))
+        cid = f"org_{rng.getrandbits(48):012x}"
+        members.append(Client(cid, scenario, label, client_rng, start - age * DAY, frozenset(), group, size))
+    return members
 
 
 def traffic(
@@ -54,7 +85,7 @@ def traffic(
     clients = population(seed, start, scale, scenarios)
     streams = []
     for c in clients:
-        generate = SCENARIOS[c.scenario][1]
+        generate = (SCENARIOS.get(c.scenario) or GROUPS[c.scenario])[1]
         stream = generate(c, start, start + duration)
         if c.rng.random() < EDGE_HASHING_SHARE:
             stream = _hashed_at_edge(stream)

@@ -1,0 +1,341 @@
+"""Cross-account clusters: clients that act as one, found by re-keying events by shared infrastructure
+and shared content. Pure: no Kafka, no wall clock.
+
+Each input partition turns an applied event into one ``Observation`` per cluster key (ASN, IP /24 or
+/48, prompt template, user agent). Observations are routed by key to cluster partitions (a
+repartition topic in the worker, a list in ``detect``). A cluster partition buffers them in
+event-time buckets and closes a bucket only once the watermark of every source partition has passed
+it (``Heartbeat``), processing its observations in a fixed order: the live worker, ``detect`` and a
+replay therefore close the same buckets with the same contents and send the same cluster alerts.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from river.sketch import NUnique
+
+from streams.core.features import ip_prefix
+from streams.core.policy import ClientPolicy, Decision, alert_id
+from streams.core.records import Alert, Event, Reason
+from streams.settings import DetectorSettings
+
+KEY_KINDS = ("asn", "net", "tmpl", "ua")
+MAX_MEMBERS_LISTED = 1000
+_TEMPLATES_PER_KEY = 512  # templates remembered per key, with up to 4 of their clients each
+_CLIENTS_PER_TEMPLATE = 4
+_SHARE_ALPHA = 0.1  # bucket-weighted moving averages: roughly the last 10-20 active buckets
+
+
+@dataclass(frozen=True, slots=True)
+class Observation:
+    """The reduced event a cluster partition needs: hashes and counts, never prompt text."""
+
+    kind: str
+    key: str
+    client_id: str
+    ts: float
+    template: int | None
+    young: bool
+    source: int  # input partition
+    # (Kafka offset, index in its envelope) there: with ``kind``, what makes a re-sent one a duplicate
+    position: tuple[int, int]
+
+
+@dataclass(frozen=True, slots=True)
+class Heartbeat:
+    """A source partition's watermark (None: it has seen no event yet), sent to every cluster partition."""
+
+    source: int
+    watermark: float | None
+
+
+def cluster_keys(event: Event) -> list[tuple[str, str]]:
+    """
+    >>> from streams.core.validate import parse_event
+    >>> event = parse_event({"event_id": "e", "ts": 0, "client_id": "c", "api_key_id": "k", "model": "m",
+    ...     "ip": "203.0.113.7", "asn": 64500, "user_agent": "sdk/1", "prompt": "Hi there",
+    ...     "prompt_tokens": 2, "completion_tokens": 9, "status": 200})
+    >>> [kind for kind, _ in cluster_keys(event)], cluster_keys(event)[1]
+    (['asn', 'net', 'tmpl', 'ua'], ('net', '203.0.113'))
+    """
+    keys = []
+    if event.asn is not None:
+        keys.append(("asn", str(event.asn)))
+    keys.append(("net", ip_prefix(event.ip)))
+    if event.template is not None:
+        keys.append(("tmpl", f"{event.template:016x}"))
+    if event.user_agent:
+        keys.append(("ua", event.user_agent[:128]))
+    return keys
+
+
+def observations(
+    event: Event,
+    source: int,
+    position: tuple[int, int],
+    first_seen: float,
+    history_start: float,
+    cfg: DetectorSettings,
+) -> list[Observation]:
+    """One observation per cluster key.
+
+    Young: created less than ``young_account_days`` ago; if the creation time is unknown, first seen
+    less than a day ago by a partition that had already seen a day of traffic before (at the start
+    of a stream every client is "first seen").
+    """
+    if event.account_created_at is not None:
+        young = event.ts - event.account_created_at < cfg.young_account_days * 86400.0
+    else:
+        young = first_seen - history_start > 86400.0 and event.ts - first_seen < 86400.0
+    return [
+        Observation(kind, key, event.client_id, event.ts, event.template, young, source, position)
+        for kind, key in cluster_keys(event)
+    ]
+
+
+@dataclass(slots=True)
+class Member:
+    last_ts: float
+    events: int
+    young: bool
+
+
+@dataclass(slots=True)
+class KeyState:
+    """What one cluster key remembers. Bounded: members, templates and their clients are capped."""
+
+    members: dict[str, Member] = field(default_factory=dict)
+    distinct: NUnique = field(default_factory=lambda: NUnique(error_rate=0.1, seed=4))
+    templates: dict[int, list[str]] = field(default_factory=dict)
+    shared_share: float = 0.0  # moving share of events whose template another member also uses
+    co_activity: float = 0.0  # moving share of active members that act in the same bucket
+    last_ts: float = 0.0
+    events: int = 0
+    policy: ClientPolicy = field(default_factory=ClientPolicy)
+    listed_members: int = 0  # member count of the last alert sent
+    last_risk: float = 0.0
+    last_reasons: list[Reason] = field(default_factory=list)
+
+    def add_bucket(self, obs: list[Observation], end: float, cfg: DetectorSettings) -> None:
+        in_bucket: set[str] = set()
+        shared = 0
+        for o in obs:
+            member = self.members.get(o.client_id)
+            if member is None:
+                member = self.members[o.client_id] = Member(o.ts, 0, o.young)
+                self.distinct.update(o.client_id)
+            member.last_ts, member.events, member.young = (
+                max(member.last_ts, o.ts),
+                member.events + 1,
+                o.young,
+            )
+            in_bucket.add(o.client_id)
+            if o.template is not None and self._note_template(o.template, o.client_id):
+                shared += 1
+        self.events += len(obs)
+        self.last_ts = max(self.last_ts, end)
+        active = self.active(end, cfg)
+        self.shared_share += _SHARE_ALPHA * (shared / len(obs) - self.shared_share)
+        self.co_activity += _SHARE_ALPHA * (len(in_bucket) / max(1, len(active)) - self.co_activity)
+        if len(self.members) > cfg.cluster_member_cap * 1.2:
+            keep = sorted(self.members.items(), key=lambda kv: -kv[1].last_ts)[: cfg.cluster_member_cap]
+            self.members = dict(keep)
+
+    def _note_template(self, template: int, client_id: str) -> bool:
+        """Remember who uses a template; True if another member uses it too."""
+        users = self.templates.get(template)
+        if users is None:
+            if len(self.templates) >= _TEMPLATES_PER_KEY:
+                self.templates.pop(next(iter(self.templates)))
+            users = self.templates[template] = []
+        if client_id not in users and len(users) < _CLIENTS_PER_TEMPLATE:
+            users.append(client_id)
+        return len(users) > 1
+
+    def active(self, now: float, cfg: DetectorSettings) -> list[tuple[str, Member]]:
+        horizon = now - cfg.cluster_active_s
+        return [(cid, m) for cid, m in self.members.items() if m.last_ts >= horizon]
+
+
+def cluster_features(key: KeyState, active: list[tuple[str, Member]]) -> dict[str, float]:
+    young = sum(1 for _, m in active if m.young)
+    # over every member remembered, not just this hour's: a generic template or a busy network used
+    # by many older accounts over the day stays old even in an hour a swarm dominates it
+    young_remembered = sum(1 for m in key.members.values() if m.young)
+    return {
+        "active_members": float(len(active)),
+        "young_members": float(young),
+        "young_share": young_remembered / len(key.members) if key.members else 0.0,
+        "shared_template_share": key.shared_share,
+        "co_activity": key.co_activity,
+    }
+
+
+# A swarm is many *young* accounts that share content or infrastructure and act together. Old
+# accounts behind one egress, a popular SDK's shared system prompt, or a cloud ASN full of unrelated
+# customers each miss at least the "young" half.
+def _clip(v: float) -> float:
+    return 0.0 if v < 0 else 1.0 if v > 1 else v
+
+
+_CLUSTER_WEIGHTS = {
+    # well above the base rate of new customers (15-30% on a busy shared key)
+    "young_share": (5.0, lambda f: _clip((f["young_share"] - 0.3) / 0.5)),
+    "shared_template_share": (2.0, lambda f: f["shared_template_share"]),
+    "young_members": (2.0, lambda f: _clip((f["young_members"] - 5.0) / 15.0)),
+    "co_activity": (0.5, lambda f: _clip(2.0 * f["co_activity"])),
+}
+_CLUSTER_BIAS = -6.5
+
+
+def cluster_risk(features: dict[str, float]) -> tuple[float, list[Reason]]:
+    """
+    >>> swarm = {"active_members": 40, "young_members": 38, "young_share": 0.95,
+    ...          "shared_template_share": 0.8, "co_activity": 0.5}
+    >>> office = dict(swarm, young_members=2, young_share=0.05, shared_template_share=0.1)
+    >>> cluster_risk(swarm)[0] > 0.7 > 0.1 > cluster_risk(office)[0]
+    True
+    """
+    terms = [(name, w * fn(features)) for name, (w, fn) in _CLUSTER_WEIGHTS.items()]
+    z = _CLUSTER_BIAS + sum(t for _, t in terms)
+    total = sum(t for _, t in terms if t > 0) or 1.0
+    reasons = [
+        Reason(feature=name, value=round(features[name], 4), weight=round(t / total, 4))
+        for name, t in sorted(terms, key=lambda p: -p[1])
+        if t > 0
+    ]
+    return round(1.0 / (1.0 + math.exp(-z)), 4), reasons
+
+
+class ClusterPartitionState:
+    """The cluster keys of one cluster partition, their open event-time buckets and alert policy."""
+
+    def __init__(self, partition: int, sources: int, cfg: DetectorSettings, model_version: str, replay=False):
+        self.partition = partition
+        self.sources = sources
+        self.cfg = cfg
+        self.model_version = model_version
+        self.replay = replay
+        self.source_watermarks: dict[int, float | None] = {}
+        self.seen: dict[tuple[int, str], tuple[int, int]] = {}  # (source, kind) -> last position applied
+        self.pending: dict[int, list[Observation]] = {}  # bucket number -> observations
+        self.next_bucket: int | None = None  # the oldest bucket not yet closed
+        self.keys: dict[str, KeyState] = {}
+        self.late = 0  # observations for a bucket already closed, counted in the next open one
+
+    def apply(self, items: list[Observation | Heartbeat]) -> list[Alert]:
+        alerts: list[Alert] = []
+        for item in items:
+            if isinstance(item, Heartbeat):
+                self.source_watermarks[item.source] = item.watermark
+                alerts.extend(self._close_ready_buckets())
+            else:
+                self._buffer(item)
+        return alerts
+
+    def _buffer(self, o: Observation) -> None:
+        if o.position <= self.seen.get((o.source, o.kind), (-1, -1)):
+            return  # re-sent after the source partition restarted from an older snapshot
+        self.seen[(o.source, o.kind)] = o.position
+        bucket = int(o.ts // self.cfg.cluster_bucket_s)
+        if self.next_bucket is not None and bucket < self.next_bucket:
+            self.late += 1
+            bucket = self.next_bucket
+        self.pending.setdefault(bucket, []).append(o)
+
+    def low_watermark(self) -> float | None:
+        """The lowest watermark of the busy source partitions; None until every source has spoken."""
+        if len(self.source_watermarks) < self.sources:
+            return None
+        known = [w for w in self.source_watermarks.values() if w is not None]
+        if not known:
+            return None
+        busiest = max(known)
+        return min(w for w in known if w >= busiest - self.cfg.cluster_idle_source_s)
+
+    def _close_ready_buckets(self) -> list[Alert]:
+        low = self.low_watermark()
+        if low is None:
+            return []
+        alerts: list[Alert] = []
+        size = self.cfg.cluster_bucket_s
+        for bucket in sorted(b for b in self.pending if (b + 1) * size <= low):
+            obs = self.pending.pop(bucket)
+            self.next_bucket = bucket + 1
+            alerts.extend(self._close(bucket, obs))
+        if self.next_bucket is None or (self.next_bucket + 1) * size <= low:
+            self.next_bucket = int(low // size)
+        self._expire_idle_keys(low)
+        return alerts
+
+    def _close(self, bucket: int, obs: list[Observation]) -> list[Alert]:
+        end = (bucket + 1) * self.cfg.cluster_bucket_s
+        by_key: dict[str, list[Observation]] = {}
+        for o in sorted(obs, key=lambda o: (o.ts, o.client_id, o.source, o.position, o.kind)):
+            by_key.setdefault(f"{o.kind}:{o.key}", []).append(o)
+        alerts = []
+        for name in sorted(by_key):
+            key = self.keys.get(name)
+            if key is None:
+                key = self.keys[name] = KeyState()
+            key.add_bucket(by_key[name], end, self.cfg)
+            alert = self._score(name, key, end)
+            if alert is not None:
+                alerts.append(alert)
+        return alerts
+
+    def _score(self, name: str, key: KeyState, end: float) -> Alert | None:
+        active = key.active(end, self.cfg)
+        if len(active) < self.cfg.cluster_min_members and key.policy.incident is None:
+            return None
+        features = cluster_features(key, active)
+        key.last_risk, key.last_reasons = cluster_risk(features)
+        decision = key.policy.observe(name, key.last_risk, end, 1, self.cfg, scope="cluster")
+        incident = key.policy.incident
+        young = sum(1 for _, m in active if m.young)
+        grew = young > key.listed_members * (1 + self.cfg.cluster_regrow_share)
+        if decision is None and incident is not None and key.last_risk >= self.cfg.fire_threshold and grew:
+            incident.seq += 1  # the swarm grew: same incident, next seq
+            decision = Decision.of("firing", incident, key.last_risk)
+        if decision is None:
+            return None
+        key.listed_members = young
+        return self._alert(name, key, active, decision, end)
+
+    def _expire_idle_keys(self, low: float) -> None:
+        horizon = low - self.cfg.cluster_key_idle_expiry_s
+        for name in [n for n, k in self.keys.items() if k.last_ts < horizon and k.policy.incident is None]:
+            del self.keys[name]
+
+    def _alert(self, name: str, key: KeyState, active, decision: Decision, ts: float) -> Alert:
+        kind, value = name.split(":", 1)
+        # the swarm is the young accounts acting together; older ones on the same key are bystanders
+        ranked = sorted(((cid, m) for cid, m in active if m.young), key=lambda cm: (-cm[1].events, cm[0]))
+        members = [cid for cid, _ in ranked[:MAX_MEMBERS_LISTED]]
+        young = len(ranked)
+        return Alert(
+            alert_id=alert_id(decision.dedup_key, decision.seq),
+            dedup_key=decision.dedup_key,
+            seq=decision.seq,
+            status=decision.status,
+            scope="cluster",
+            client_id=None,
+            cluster_key={"kind": kind, "value": value},
+            members=members,
+            member_count=young,
+            risk=decision.risk,
+            severity=decision.severity,
+            ts=float(ts),
+            first_seen=float(decision.first_seen),
+            events_seen=key.events,
+            reasons=list(key.last_reasons),
+            evidence={"young_members": [young], "distinct_clients_ever": [int(key.distinct.get())]},
+            model_version=self.model_version,
+            replay=self.replay,
+            summary=(
+                f"cluster {kind}={value}: {young} young clients acting together among {len(active)} active; "
+                f"risk {decision.risk:.2f} ({decision.status} {decision.severity})"
+            ),
+        )
