@@ -11,8 +11,8 @@ from streams.core.detector import Detector
 from streams.settings import Settings
 
 
-def detect(settings: Settings, lines: Iterable[bytes], output: BinaryIO) -> Detector:
-    detector = Detector(settings.partitions, settings.detector)
+def detect(settings: Settings, lines: Iterable[bytes], output: BinaryIO, clusters: bool = False) -> Detector:
+    detector = Detector(settings.partitions, settings.detector, clusters=clusters)
     for alert in detector.run(lines):
         output.write(orjson.dumps(alert.to_dict()) + b"\n")
     return detector

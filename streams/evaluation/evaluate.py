@@ -32,11 +32,15 @@ def evaluate(
         runs = run_seeds(seeds or [1], duration, scale, cfg, settings.partitions, jobs)
     rows = summarise(o for r in runs for o in r.outcomes)
     per_run = {r.source: summarise(r.outcomes) for r in runs}
-    results = targets.check(rows)
+    incidents: dict[str, int] = {}
+    for run in runs:
+        for scenario, n in run.cluster_incidents.items():
+            incidents[scenario] = incidents.get(scenario, 0) + n
+    results = targets.check(rows, incidents)
     model_version = PartitionState(0, settings.partitions, cfg).model_version
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    doc = report.document(runs, rows, per_run, results, model_version)
+    doc = report.document(runs, rows, per_run, results, model_version, incidents)
     (out_dir / "eval.json").write_bytes(orjson.dumps(doc, option=orjson.OPT_INDENT_2))
     first = runs[0]
     if first.window_start is not None:
@@ -45,6 +49,7 @@ def evaluate(
         [
             _sources(runs),
             report.table(rows),
+            f"cluster incidents by the scenario most of their members belong to: {incidents or 'none'}",
             "targets:",
             report.targets_text(results) or "  (no target applies to these scenarios)",
             f"wrote {out_dir / 'eval.json'} and {out_dir / 'risk.png'} (risk of {first.source})",

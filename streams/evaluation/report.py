@@ -47,6 +47,7 @@ def document(
     per_run: dict[str, list[ScenarioSummary]],
     results: list[TargetResult],
     model_version: str,
+    cluster_incidents: dict[str, int],
 ) -> dict:
     return {
         "model_version": model_version,
@@ -57,11 +58,13 @@ def document(
                 "rejected": r.rejected,
                 "unlabelled_accounts": r.unlabelled_accounts,
                 "unlabelled_incidents": r.unlabelled_incidents,
+                "cluster_incidents": r.cluster_incidents,
                 "scenarios": [asdict(s) for s in per_run[r.source]],
             }
             for r in runs
         ],
         "scenarios": [asdict(s) for s in rows],
+        "cluster_incidents": cluster_incidents,
         "targets": [asdict(t) for t in results],
         "targets_met": all(t.met for t in results),
     }

@@ -40,6 +40,7 @@ class RunResult:
     unlabelled_incidents: int
     outcomes: list[AccountOutcome]
     traces: list[RiskTrace]
+    cluster_incidents: dict[str, int] = field(default_factory=dict)  # scenario most listed -> incidents
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +65,7 @@ def run_events(
     unlabelled: dict[str, AccountOutcome] = {}
     traces = _pick_traced(labels)
     events, window_start, stream_ts = 0, None, 0.0
+    cluster_incidents: dict[str, int] = {}
     for line in _single_events(lines):
         rejected_before = len(detector.dead_letters)
         alerts = detector.feed_line(line)
@@ -84,6 +86,8 @@ def run_events(
                     trace.points.append((ts, state.last_risk))
         for alert in alerts:
             if alert.scope == "cluster" and alert.status == "firing":
+                if alert.seq == 1:
+                    _count_incident(cluster_incidents, alert.members, outcomes)
                 for member in alert.members:
                     listed = outcomes.get(member) or unlabelled.get(member)
                     if listed is not None:
@@ -108,6 +112,7 @@ def run_events(
         unlabelled_incidents=sum(o.incidents for o in unlabelled.values()),
         outcomes=list(outcomes.values()),
         traces=list(traces.values()),
+        cluster_incidents=cluster_incidents,
     )
 
 
@@ -152,6 +157,17 @@ def read_labels(path: Path) -> dict[str, Labelled]:
                 )
             labels[client_id] = Labelled(label, (row.get("scenario") or "").strip() or label)
     return labels
+
+
+def _count_incident(counts: dict[str, int], members: list[str], outcomes: dict[str, AccountOutcome]) -> None:
+    """Attribute a new cluster incident to the scenario most of its listed members belong to."""
+    scenarios: dict[str, int] = {}
+    for member in members:
+        scenario = outcomes[member].scenario if member in outcomes else "-"
+        scenarios[scenario] = scenarios.get(scenario, 0) + 1
+    if scenarios:
+        leader = max(sorted(scenarios), key=lambda s: scenarios[s])
+        counts[leader] = counts.get(leader, 0) + 1
 
 
 def _mark_scenario_starts(outcomes: Iterable[AccountOutcome]) -> None:

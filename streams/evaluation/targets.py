@@ -12,7 +12,8 @@ MAX_FALSE_ALARMS_PER_ACCOUNT_DAY = 0.01
 MAX_MEDIAN_EVENTS_TO_ALERT = {"bulk_distillation": 100}
 MIN_SWARM_LISTED = 0.9  # share of a swarm's accounts listed in a cluster alert...
 MAX_SWARM_HOURS = 2.0  # ...a median of at most this many hours after the swarm starts
-QUIET_GROUPS = ("enterprise_team", "sdk_customers")  # look-alikes: no account in any cluster alert
+# look-alikes: no cluster incident whose listed members are mostly theirs
+QUIET_GROUPS = ("enterprise_team", "sdk_customers")
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,7 +23,7 @@ class TargetResult:
     met: bool
 
 
-def check(rows: list[ScenarioSummary]) -> list[TargetResult]:
+def check(rows: list[ScenarioSummary], cluster_incidents: dict[str, int] | None = None) -> list[TargetResult]:
     """Targets whose scenario is present in ``rows`` (a user's own labels may name other scenarios).
 
     >>> from streams.evaluation.outcomes import AccountOutcome, summarise
@@ -74,6 +75,6 @@ def check(rows: list[ScenarioSummary]) -> list[TargetResult]:
         )
     for scenario in QUIET_GROUPS:
         if scenario in by_name:
-            listed = by_name[scenario].accounts_in_cluster_alerts
-            results.append(TargetResult(f"{scenario} accounts in cluster alerts == 0", listed, listed == 0))
+            led = (cluster_incidents or {}).get(scenario, 0)
+            results.append(TargetResult(f"{scenario} cluster incidents == 0", led, led == 0))
     return results

@@ -1,0 +1,104 @@
+from streams.core.clusters import ClusterPartitionState, Heartbeat, Observation
+from streams.settings import DetectorSettings
+
+CFG = DetectorSettings()
+T0 = 1_790_000_000.0 - 1_790_000_000.0 % 60  # on a bucket boundary
+
+
+def obs(client, ts, source=0, position=None, young=True, key="198.51.100", template=7):
+    position = position if position is not None else (int(ts * 1000), 0)
+    return Observation("net", key, client, ts, template, young, source, position)
+
+
+def cluster(sources=2):
+    state = ClusterPartitionState(0, sources, CFG, "test")
+    state.apply([Heartbeat(s, None) for s in range(sources)])
+    return state
+
+
+def swarm_minutes(clients, minutes, young=True, key="198.51.100"):
+    """Every client sends one request a minute for ``minutes`` minutes, all through source 0."""
+    return [
+        obs(f"c{i}", T0 + m * 60 + i * 0.01, young=young, key=key)
+        for m in range(minutes)
+        for i in range(clients)
+    ]
+
+
+def close_all(state, until, sources=2):
+    return state.apply([Heartbeat(s, until) for s in range(sources)])
+
+
+def test_a_bucket_stays_open_until_every_source_watermark_has_passed_it():
+    state = cluster()
+    state.apply([Heartbeat(1, T0), obs("a", T0 + 1)])
+    assert state.apply([Heartbeat(0, T0 + 120)]) == [] and state.pending
+    state.apply([Heartbeat(1, T0 + 120)])
+    assert not state.pending and "net:198.51.100" in state.keys
+
+
+def test_a_source_far_behind_the_busiest_counts_as_idle():
+    state = cluster()
+    state.apply([obs("a", T0 + 1), Heartbeat(1, T0 - 10 * CFG.cluster_idle_source_s), Heartbeat(0, T0 + 120)])
+    assert not state.pending
+
+
+def test_a_re_sent_observation_is_counted_once():
+    state = cluster()
+    first = obs("a", T0 + 1, position=(5, 0))
+    state.apply([first, first, obs("a", T0 + 2, position=(4, 0))])
+    close_all(state, T0 + 120)
+    assert state.keys["net:198.51.100"].events == 1
+
+
+def test_young_accounts_acting_together_raise_one_cluster_incident_listing_them():
+    state = cluster()
+    state.apply(swarm_minutes(25, 30))
+    alerts = close_all(state, T0 + 31 * 60)
+    assert alerts and {a.dedup_key for a in alerts} == {alerts[0].dedup_key}
+    first = alerts[0]
+    assert first.scope == "cluster" and first.cluster_key == {"kind": "net", "value": "198.51.100"}
+    assert set(first.members) == {f"c{i}" for i in range(25)} and first.member_count == 25
+
+
+def test_old_accounts_sharing_a_network_raise_nothing():
+    state = cluster()
+    state.apply(swarm_minutes(60, 30, young=False))
+    assert close_all(state, T0 + 31 * 60) == []
+
+
+def test_a_growing_swarm_is_re_sent_under_the_same_dedup_key_with_the_next_seq():
+    state = cluster()
+    state.apply(swarm_minutes(20, 10))
+    first = close_all(state, T0 + 11 * 60)
+    later = [obs(f"n{i}", T0 + 11 * 60 + i * 0.01) for i in range(10)]
+    state.apply(later)
+    grown = close_all(state, T0 + 13 * 60)
+    assert first and grown
+    assert grown[-1].dedup_key == first[0].dedup_key and grown[-1].seq == first[-1].seq + 1
+    assert grown[-1].member_count == 30
+
+
+def test_arrival_order_across_sources_does_not_change_the_alerts():
+    a = [obs(f"a{i}", T0 + m * 60 + i, source=0) for m in range(20) for i in range(15)]
+    b = [obs(f"b{i}", T0 + m * 60 + i + 0.5, source=1) for m in range(20) for i in range(15)]
+    one, two = cluster(), cluster()
+    one.apply(a + b)
+    two.apply([x for pair in zip(b, a, strict=True) for x in pair])
+    assert [x.to_dict() for x in close_all(one, T0 + 21 * 60)] == [
+        x.to_dict() for x in close_all(two, T0 + 21 * 60)
+    ]
+
+
+def test_idle_keys_are_forgotten_on_the_watermark():
+    state = cluster()
+    state.apply([obs("a", T0 + 1)])
+    close_all(state, T0 + 120)
+    close_all(state, T0 + 120 + CFG.cluster_key_idle_expiry_s + 60)
+    assert state.keys == {}
+
+
+def test_no_bucket_closes_before_every_source_has_spoken():
+    state = ClusterPartitionState(0, 2, CFG, "test")
+    state.apply([obs("a", T0 + 1), Heartbeat(0, T0 + 120)])
+    assert state.pending
