@@ -22,7 +22,7 @@ class Detector:
 
     def __init__(self, partitions: int, cfg: DetectorSettings, clusters: bool = False):
         """``clusters``: also run the cross-account cluster partitions (one per input partition)."""
-        self.states = [PartitionState(p, partitions, cfg) for p in range(partitions)]
+        self.states = [PartitionState(p, partitions, cfg, clusters=clusters) for p in range(partitions)]
         self.partitions = partitions
         self.dead_letters: list[DeadLetter] = []
         self.clusters: list[ClusterPartitionState] = []

@@ -57,8 +57,16 @@ class ClientState:
 
 
 class PartitionState:
-    def __init__(self, partition: int, partitions: int, cfg: DetectorSettings, replay: bool = False):
+    def __init__(
+        self,
+        partition: int,
+        partitions: int,
+        cfg: DetectorSettings,
+        replay: bool = False,
+        clusters: bool = False,
+    ):
         self.partition = partition
+        self.clusters = clusters  # emit observations for the cluster partitions
         self.partitions = partitions
         self.cfg = cfg
         self.replay = replay
@@ -130,9 +138,12 @@ class PartitionState:
         if state is None:
             state = self.clients[event.client_id] = ClientState(ClientFeatures.start(event))
         state.features.update(event)
-        out.observations.extend(
-            observations(event, self.partition, position, state.features.first_ts, self.first_ts, self.cfg)
-        )
+        if self.clusters:
+            out.observations.extend(
+                observations(
+                    event, self.partition, position, state.features.first_ts, self.first_ts, self.cfg
+                )
+            )
         state.since_score += 1
         if state.features.events >= self.cfg.warmup_events and state.since_score >= self.cfg.score_every:
             self._score(event, state, out)

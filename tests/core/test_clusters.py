@@ -102,3 +102,15 @@ def test_no_bucket_closes_before_every_source_has_spoken():
     state = ClusterPartitionState(0, 2, CFG, "test")
     state.apply([obs("a", T0 + 1), Heartbeat(0, T0 + 120)])
     assert state.pending
+
+
+def test_partitions_emit_one_observation_per_key_only_when_clusters_run():
+    from streams.core.partition import InputRecord, PartitionState
+    from tests.helpers import encoded
+
+    value = encoded(asn=64500, user_agent="sdk/1", prompt="Explain the cache", ts=T0)
+    quiet = PartitionState(0, 1, CFG).apply([InputRecord(0, T0, value)])
+    loud = PartitionState(0, 1, CFG, clusters=True).apply([InputRecord(0, T0, value)])
+    assert quiet.observations == []
+    assert [o.kind for o in loud.observations] == ["asn", "net", "tmpl", "ua"]
+    assert all(o.position == (0, 0) and o.client_id == "client-a" for o in loud.observations)
