@@ -5,12 +5,26 @@ from __future__ import annotations
 import orjson
 import pytest
 
+from streams.errors import ExtractwatchError
 from streams.produce import publish
 from streams.state_export import export
 from tests.integration.conftest import committed_total, end_offsets, group_is_stable_with, wait_for
 from tests.integration.test_pipeline import detect_alerts, live_alerts, simulated
 
 pytestmark = pytest.mark.integration
+
+
+def snapshots_at_end(settings) -> bool:
+    """Each non-empty partition's latest snapshot ends at the partition's last offset."""
+    for partition, end in enumerate(end_offsets(settings)):
+        if not end:
+            continue
+        try:
+            if orjson.loads(export(settings, partition, raw=False))["last_offset"] != end - 1:
+                return False
+        except ExtractwatchError:  # no snapshot of this partition written yet
+            return False
+    return True
 
 
 def test_kill_9_mid_stream_then_restart_gives_exactly_the_detect_alerts(settings, start_worker):
@@ -37,7 +51,11 @@ def test_kill_9_mid_stream_then_restart_gives_exactly_the_detect_alerts(settings
     wait_for(lambda: group_is_stable_with(settings, 0), 60, "the killed worker's session to expire")
 
     second = start_worker(**env)
-    wait_for(lambda: committed_total(settings) >= total, 180, "all input committed after restart", second)
+    # Done when every partition's snapshot has applied its last record. Not "all offsets committed":
+    # Faust can leave a record delivered during its restart recovery unacked in its own books and
+    # then stop committing that partition (faust-streaming issue #596). The snapshots' offsets make
+    # that harmless (a later restart skips what it re-reads); the README lists it as a limitation.
+    wait_for(lambda: snapshots_at_end(settings), 180, "every partition's snapshot at its last record", second)
 
     # Same alert ids with identical content (risk, events_seen, ...) as one uninterrupted pass:
     # an event lost or applied twice would change the features and so the alerts.
@@ -45,11 +63,6 @@ def test_kill_9_mid_stream_then_restart_gives_exactly_the_detect_alerts(settings
     log = second.log_path.read_text()
     assert '"restored": true' in log, "the restarted worker resumed from a snapshot"
 
-    # Every committed event is in the snapshots: each partition's exported state ends at its last offset.
-    for partition, end in enumerate(end_offsets(settings)):
-        if end:
-            view = orjson.loads(export(settings, partition, raw=False))
-            assert view["last_offset"] == end - 1
 
 
 def test_two_workers_share_the_partitions_and_give_the_detect_alerts(settings, start_worker):
