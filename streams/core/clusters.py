@@ -118,7 +118,10 @@ class KeyState:
     last_risk: float = 0.0
     last_reasons: list[Reason] = field(default_factory=list)
 
-    def add_bucket(self, obs: list[Observation], end: float, cfg: DetectorSettings) -> None:
+    def add_bucket(
+        self, obs: list[Observation], end: float, cfg: DetectorSettings
+    ) -> list[tuple[str, Member]]:
+        """Fold in one closed bucket's observations; returns the members active at its end."""
         in_bucket: set[str] = set()
         shared = 0
         for o in obs:
@@ -142,6 +145,8 @@ class KeyState:
         if len(self.members) > cfg.cluster_member_cap * 1.2:
             keep = sorted(self.members.items(), key=lambda kv: -kv[1].last_ts)[: cfg.cluster_member_cap]
             self.members = dict(keep)
+            active = self.active(end, cfg)  # the cut can drop active members when there are very many
+        return active
 
     def _note_template(self, template: int, client_id: str) -> bool:
         """Remember who uses a template; True if another member uses it too."""
@@ -280,14 +285,13 @@ class ClusterPartitionState:
             key = self.keys.get(name)
             if key is None:
                 key = self.keys[name] = KeyState()
-            key.add_bucket(by_key[name], end, self.cfg)
-            alert = self._score(name, key, end)
+            active = key.add_bucket(by_key[name], end, self.cfg)
+            alert = self._score(name, key, active, end)
             if alert is not None:
                 alerts.append(alert)
         return alerts
 
-    def _score(self, name: str, key: KeyState, end: float) -> Alert | None:
-        active = key.active(end, self.cfg)
+    def _score(self, name: str, key: KeyState, active: list[tuple[str, Member]], end: float) -> Alert | None:
         if len(active) < self.cfg.cluster_min_members and key.policy.incident is None:
             return None
         features = cluster_features(key, active)
