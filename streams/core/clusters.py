@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from river.sketch import NUnique
 
 from streams.core.features import ip_prefix
-from streams.core.policy import ClientPolicy, Decision, alert_id
+from streams.core.policy import ClientPolicy, Decision, decision_fields
 from streams.core.records import Alert, Event, Reason
 from streams.settings import DetectorSettings
 
@@ -320,19 +320,13 @@ class ClusterPartitionState:
         members = [cid for cid, _ in ranked[:MAX_MEMBERS_LISTED]]
         young = len(ranked)
         return Alert(
-            alert_id=alert_id(decision.dedup_key, decision.seq),
-            dedup_key=decision.dedup_key,
-            seq=decision.seq,
-            status=decision.status,
+            **decision_fields(decision),
             scope="cluster",
             client_id=None,
             cluster_key={"kind": kind, "value": value},
             members=members,
             member_count=young,
-            risk=decision.risk,
-            severity=decision.severity,
             ts=float(ts),
-            first_seen=float(decision.first_seen),
             events_seen=key.events,
             reasons=list(key.last_reasons),
             evidence={"young_members": [young], "distinct_clients_ever": [int(key.distinct.get())]},

@@ -17,7 +17,7 @@ from models.base import dump_checkpoint, load_checkpoint
 from streams.core.clusters import Observation, observations
 from streams.core.features import ClientFeatures
 from streams.core.partitioner import partition_for
-from streams.core.policy import ClientPolicy, Decision, alert_id
+from streams.core.policy import ClientPolicy, Decision, decision_fields
 from streams.core.records import Alert, DeadLetter, Event, Reason, Reroute
 from streams.core.scoring import RiskScorer
 from streams.core.validate import InvalidEvent, decode_message, parse_event
@@ -186,19 +186,13 @@ class PartitionState:
         since = datetime.fromtimestamp(decision.first_seen, UTC).strftime("%Y-%m-%d %H:%M UTC")
         verb = "resolved" if decision.status == "resolved" else decision.severity
         return Alert(
-            alert_id=alert_id(decision.dedup_key, decision.seq),
-            dedup_key=decision.dedup_key,
-            seq=decision.seq,
-            status=decision.status,
+            **decision_fields(decision),
             scope="client",
             client_id=client_id,
             cluster_key=None,
             members=[],
             member_count=0,
-            risk=decision.risk,
-            severity=decision.severity,
             ts=float(ts),
-            first_seen=float(decision.first_seen),
             events_seen=decision.events_seen,
             reasons=list(state.last_reasons),
             evidence=state.features.evidence(),

@@ -93,6 +93,19 @@ class Decision:
         )
 
 
+def decision_fields(decision: Decision) -> dict:
+    """The alert fields taken from the policy's decision, alike for client and cluster alerts."""
+    return {
+        "alert_id": alert_id(decision.dedup_key, decision.seq),
+        "dedup_key": decision.dedup_key,
+        "seq": decision.seq,
+        "status": decision.status,
+        "risk": decision.risk,
+        "severity": decision.severity,
+        "first_seen": float(decision.first_seen),
+    }
+
+
 @dataclass(slots=True)
 class ClientPolicy:
     """Policy state of one client."""
