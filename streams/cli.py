@@ -62,7 +62,7 @@ def cmd_detect(settings: Settings, args: argparse.Namespace) -> int:
     with _open_in(args.input) as src:
         out = _open_out(args.output)
         try:
-            detector = detect(settings, src, out, args.clusters)
+            detector = detect(settings, src, out)
         finally:
             out.flush()
             if out is not sys.stdout.buffer:
@@ -170,9 +170,6 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("detect", help="run the core over events JSONL without Kafka; alerts JSONL out")
     p.add_argument("--input", required=True, help="events JSONL file, or - for stdin")
     p.add_argument("--output", default="-", help="alerts JSONL file, or - for stdout")
-    p.add_argument(
-        "--clusters", action="store_true", help="also cross-account cluster alerts (not yet in the worker)"
-    )
     p.set_defaults(func=cmd_detect)
 
     p = sub.add_parser("simulate", help="synthetic benign and extraction traffic, with its ground truth")

@@ -11,8 +11,9 @@ from streams.core.detector import Detector
 from streams.settings import Settings
 
 
-def detect(settings: Settings, lines: Iterable[bytes], output: BinaryIO, clusters: bool = False) -> Detector:
-    detector = Detector(settings.partitions, settings.detector, clusters=clusters)
+def detect(settings: Settings, lines: Iterable[bytes], output: BinaryIO) -> Detector:
+    """The worker's alerts for these events, cluster alerts included unless ``EXTRACTWATCH_CLUSTERS=0``."""
+    detector = Detector(settings.partitions, settings.detector, clusters=settings.clusters)
     for alert in detector.run(lines):
         output.write(orjson.dumps(alert.to_dict()) + b"\n")
     return detector

@@ -39,7 +39,6 @@ class DetectorSettings:
     # cross-account clusters (streams/core/clusters.py)
     young_account_days: float = 30.0  # younger accounts (or first seen less than a day ago) count as young
     cluster_bucket_s: float = 60.0  # event-time bucket; closes once every source watermark has passed it
-    cluster_idle_source_s: float = 900.0  # a source partition this far behind the busiest counts as idle
     cluster_active_s: float = 3600.0  # a member active in this window of event time counts toward a key
     cluster_min_members: int = 10  # keys with fewer active members are not scored
     cluster_member_cap: int = 2000  # members remembered per key (the least recently active are dropped)
@@ -69,6 +68,11 @@ class Settings:
     # after a crash, larger means fewer snapshot writes.
     snapshot_every: int = 5000
     snapshot_interval_s: float = 5.0  # and at least this often (wall clock: I/O cadence only)
+    # An input partition that has applied its whole log and received nothing for this long tells the
+    # cluster partitions it is idle, so their buckets close without it (wall clock).
+    source_idle_after_s: float = 10.0
+    # Cross-account cluster detection (a repartition topic and a second agent); off: client alerts only.
+    clusters: bool = True
     detector: DetectorSettings = field(default_factory=DetectorSettings)
 
     @property
@@ -105,7 +109,20 @@ def _read(cls: type, env: Any, prefix: str, skip: set[str] = frozenset()) -> dic
             continue
         kind = type(f.default)
         try:
-            out[f.name] = kind(raw)
+            out[f.name] = _boolean(raw) if kind is bool else kind(raw)
         except ValueError as exc:
             raise ConfigError(f"{prefix}{f.name.upper()}={raw!r} is not a valid {kind.__name__}") from exc
     return out
+
+
+def _boolean(raw: str) -> bool:
+    """
+    >>> [_boolean(v) for v in ("1", "true", "On", "0", "false", "no")]
+    [True, True, True, False, False, False]
+    """
+    value = raw.strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(raw)

@@ -2,11 +2,10 @@
 and shared content. Pure: no Kafka, no wall clock.
 
 Each input partition turns an applied event into one ``Observation`` per cluster key (ASN, IP /24 or
-/48, prompt template, user agent). Observations are routed by key to cluster partitions (a
-repartition topic in the worker, a list in ``detect``). A cluster partition buffers them in
-event-time buckets and closes a bucket only once the watermark of every source partition has passed
-it (``Heartbeat``), processing its observations in a fixed order: the live worker, ``detect`` and a
-replay therefore close the same buckets with the same contents and send the same cluster alerts.
+/48, prompt template, user agent). Observations are routed by key to cluster partitions
+(``cluster_wire``: a repartition topic in the worker, direct calls in ``detect``), which fold them
+into per-key state (``KeyState``) one closed event-time bucket at a time (``cluster_partition``).
+This module holds the records and the per-key state and risk.
 """
 
 from __future__ import annotations
@@ -17,8 +16,8 @@ from dataclasses import dataclass, field
 from river.sketch import NUnique
 
 from streams.core.features import ip_prefix
-from streams.core.policy import ClientPolicy, Decision, decision_fields
-from streams.core.records import Alert, Event, Reason
+from streams.core.policy import ClientPolicy
+from streams.core.records import Event, Reason
 from streams.settings import DetectorSettings
 
 KEY_KINDS = ("asn", "net", "tmpl", "ua")
@@ -45,10 +44,16 @@ class Observation:
 
 @dataclass(frozen=True, slots=True)
 class Heartbeat:
-    """A source partition's watermark (None: it has seen no event yet), sent to every cluster partition."""
+    """A source partition's watermark (None: it has seen no event yet), sent to every cluster partition.
+
+    ``idle``: the source has applied everything in its log and nothing new has arrived for a while;
+    buckets then close without waiting for it. A source speaks for itself, so how fast other
+    partitions are processed never decides which observations a bucket holds.
+    """
 
     source: int
     watermark: float | None
+    idle: bool = False
 
 
 def cluster_keys(event: Event) -> list[tuple[str, str]]:
@@ -212,128 +217,3 @@ def cluster_risk(features: dict[str, float]) -> tuple[float, list[Reason]]:
         if t > 0
     ]
     return round(1.0 / (1.0 + math.exp(-z)), 4), reasons
-
-
-class ClusterPartitionState:
-    """The cluster keys of one cluster partition, their open event-time buckets and alert policy."""
-
-    def __init__(self, partition: int, sources: int, cfg: DetectorSettings, model_version: str, replay=False):
-        self.partition = partition
-        self.sources = sources
-        self.cfg = cfg
-        self.model_version = model_version
-        self.replay = replay
-        self.source_watermarks: dict[int, float | None] = {}
-        self.seen: dict[tuple[int, str], tuple[int, int]] = {}  # (source, kind) -> last position applied
-        self.pending: dict[int, list[Observation]] = {}  # bucket number -> observations
-        self.next_bucket: int | None = None  # the oldest bucket not yet closed
-        self.keys: dict[str, KeyState] = {}
-        self.late = 0  # observations for a bucket already closed, counted in the next open one
-
-    def apply(self, items: list[Observation | Heartbeat]) -> list[Alert]:
-        alerts: list[Alert] = []
-        for item in items:
-            if isinstance(item, Heartbeat):
-                self.source_watermarks[item.source] = item.watermark
-                alerts.extend(self._close_ready_buckets())
-            else:
-                self._buffer(item)
-        return alerts
-
-    def _buffer(self, o: Observation) -> None:
-        if o.position <= self.seen.get((o.source, o.kind), (-1, -1)):
-            return  # re-sent after the source partition restarted from an older snapshot
-        self.seen[(o.source, o.kind)] = o.position
-        bucket = int(o.ts // self.cfg.cluster_bucket_s)
-        if self.next_bucket is not None and bucket < self.next_bucket:
-            self.late += 1
-            bucket = self.next_bucket
-        self.pending.setdefault(bucket, []).append(o)
-
-    def low_watermark(self) -> float | None:
-        """The lowest watermark of the busy source partitions; None until every source has spoken."""
-        if len(self.source_watermarks) < self.sources:
-            return None
-        known = [w for w in self.source_watermarks.values() if w is not None]
-        if not known:
-            return None
-        busiest = max(known)
-        return min(w for w in known if w >= busiest - self.cfg.cluster_idle_source_s)
-
-    def _close_ready_buckets(self) -> list[Alert]:
-        low = self.low_watermark()
-        if low is None:
-            return []
-        alerts: list[Alert] = []
-        size = self.cfg.cluster_bucket_s
-        for bucket in sorted(b for b in self.pending if (b + 1) * size <= low):
-            obs = self.pending.pop(bucket)
-            self.next_bucket = bucket + 1
-            alerts.extend(self._close(bucket, obs))
-        if self.next_bucket is None or (self.next_bucket + 1) * size <= low:
-            self.next_bucket = int(low // size)
-        self._expire_idle_keys(low)
-        return alerts
-
-    def _close(self, bucket: int, obs: list[Observation]) -> list[Alert]:
-        end = (bucket + 1) * self.cfg.cluster_bucket_s
-        by_key: dict[str, list[Observation]] = {}
-        for o in sorted(obs, key=lambda o: (o.ts, o.client_id, o.source, o.position, o.kind)):
-            by_key.setdefault(f"{o.kind}:{o.key}", []).append(o)
-        alerts = []
-        for name in sorted(by_key):
-            key = self.keys.get(name)
-            if key is None:
-                key = self.keys[name] = KeyState()
-            active = key.add_bucket(by_key[name], end, self.cfg)
-            alert = self._score(name, key, active, end)
-            if alert is not None:
-                alerts.append(alert)
-        return alerts
-
-    def _score(self, name: str, key: KeyState, active: list[tuple[str, Member]], end: float) -> Alert | None:
-        if len(active) < self.cfg.cluster_min_members and key.policy.incident is None:
-            return None
-        features = cluster_features(key, active)
-        key.last_risk, key.last_reasons = cluster_risk(features)
-        decision = key.policy.observe(name, key.last_risk, end, 1, self.cfg, scope="cluster")
-        incident = key.policy.incident
-        young = sum(1 for _, m in active if m.young)
-        grew = young > key.listed_members * (1 + self.cfg.cluster_regrow_share)
-        if decision is None and incident is not None and key.last_risk >= self.cfg.fire_threshold and grew:
-            incident.seq += 1  # the swarm grew: same incident, next seq
-            decision = Decision.of("firing", incident, key.last_risk)
-        if decision is None:
-            return None
-        key.listed_members = young
-        return self._alert(name, key, active, decision, end)
-
-    def _expire_idle_keys(self, low: float) -> None:
-        horizon = low - self.cfg.cluster_key_idle_expiry_s
-        for name in [n for n, k in self.keys.items() if k.last_ts < horizon and k.policy.incident is None]:
-            del self.keys[name]
-
-    def _alert(self, name: str, key: KeyState, active, decision: Decision, ts: float) -> Alert:
-        kind, value = name.split(":", 1)
-        # the swarm is the young accounts acting together; older ones on the same key are bystanders
-        ranked = sorted(((cid, m) for cid, m in active if m.young), key=lambda cm: (-cm[1].events, cm[0]))
-        members = [cid for cid, _ in ranked[:MAX_MEMBERS_LISTED]]
-        young = len(ranked)
-        return Alert(
-            **decision_fields(decision),
-            scope="cluster",
-            client_id=None,
-            cluster_key={"kind": kind, "value": value},
-            members=members,
-            member_count=young,
-            ts=float(ts),
-            events_seen=key.events,
-            reasons=list(key.last_reasons),
-            evidence={"young_members": [young], "distinct_clients_ever": [int(key.distinct.get())]},
-            model_version=self.model_version,
-            replay=self.replay,
-            summary=(
-                f"cluster {kind}={value}: {young} young clients acting together among {len(active)} active; "
-                f"risk {decision.risk:.2f} ({decision.status} {decision.severity})"
-            ),
-        )

@@ -6,7 +6,8 @@ from collections.abc import Iterable, Iterator
 
 import orjson
 
-from streams.core.clusters import ClusterPartitionState, Heartbeat, Observation
+from streams.core.cluster_partition import ClusterPartitionState
+from streams.core.cluster_wire import Item, ObservationRouter
 from streams.core.partition import ClientState, InputRecord, Output, PartitionState
 from streams.core.partitioner import partition_for
 from streams.core.records import Alert, DeadLetter
@@ -26,12 +27,12 @@ class Detector:
         self.partitions = partitions
         self.dead_letters: list[DeadLetter] = []
         self.clusters: list[ClusterPartitionState] = []
-        self._heartbeat_bucket: list[int | None] = [None] * partitions
+        self.router = ObservationRouter(partitions, cfg.cluster_bucket_s)
         if clusters:
             version = self.states[0].model_version
             self.clusters = [ClusterPartitionState(p, partitions, cfg, version) for p in range(partitions)]
-            for source in range(partitions):  # every source has spoken: none has seen an event yet
-                self._broadcast(Heartbeat(source, None))
+            for source in range(partitions):  # every source speaks: none has seen an event yet
+                self._deliver(self.router.route(source, [], None))
 
     def feed_line(self, line: bytes) -> list[Alert]:
         """One JSONL line: an event (or an envelope of events, routed one by one)."""
@@ -48,6 +49,14 @@ class Detector:
             alerts.extend(self._apply(partition, value, 0.0 if ts is None else ts))
         return alerts
 
+    def finish(self) -> list[Alert]:
+        """The input has ended: every source is idle, so the cluster partitions close what they hold,
+        as the worker's do once its partitions have gone quiet."""
+        alerts: list[Alert] = []
+        for state in self.states if self.clusters else []:
+            alerts.extend(self._deliver(self.router.idle(state.partition, state.watermark)))
+        return alerts
+
     def client_state(self, client_id: str) -> ClientState | None:
         return self.states[partition_for(client_id, self.partitions)].clients.get(client_id)
 
@@ -55,6 +64,7 @@ class Detector:
         for line in lines:
             if line.strip():
                 yield from self.feed_line(line)
+        yield from self.finish()
 
     def _apply(self, partition: int, value: bytes, record_ts: float) -> list[Alert]:
         state = self.states[partition]
@@ -62,21 +72,10 @@ class Detector:
         self.dead_letters.extend(out.dead_letters)
         if not self.clusters:
             return out.alerts
-        return out.alerts + self._route(state, out.observations)
+        return out.alerts + self._deliver(self.router.route(partition, out.observations, state.watermark))
 
-    def _route(self, state: PartitionState, observations: list[Observation]) -> list[Alert]:
-        """Observations to their key's cluster partition; a heartbeat to all once the watermark moves on."""
-        for o in observations:
-            self.clusters[partition_for(f"{o.kind}:{o.key}", len(self.clusters))].apply([o])
-        watermark = state.watermark
-        bucket = None if watermark is None else int(watermark // state.cfg.cluster_bucket_s)
-        if bucket == self._heartbeat_bucket[state.partition]:
-            return []
-        self._heartbeat_bucket[state.partition] = bucket
-        return self._broadcast(Heartbeat(state.partition, watermark))
-
-    def _broadcast(self, heartbeat: Heartbeat) -> list[Alert]:
-        return [alert for cluster in self.clusters for alert in cluster.apply([heartbeat])]
+    def _deliver(self, routed: dict[int, list[Item]]) -> list[Alert]:
+        return [alert for p in sorted(routed) for alert in self.clusters[p].feed(routed[p])]
 
 
 def _loads(line: bytes) -> object | None:

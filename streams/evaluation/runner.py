@@ -84,21 +84,9 @@ def run_events(
                 state = detector.client_state(client_id)
                 if state is not None and state.since_score == 0:
                     trace.points.append((ts, state.last_risk))
-        for alert in alerts:
-            if alert.scope == "cluster" and alert.status == "firing":
-                if alert.seq == 1:
-                    _count_incident(cluster_incidents, alert.members, outcomes)
-                for member in alert.members:
-                    listed = outcomes.get(member) or unlabelled.get(member)
-                    if listed is not None:
-                        # when it went out: buckets close only after every watermark passed them
-                        listed.saw_cluster_listing(stream_ts)
-            elif alert.status == "firing" and alert.seq == 1 and alert.client_id is not None:
-                target = outcomes.get(alert.client_id) or unlabelled.get(alert.client_id)
-                if target is not None:
-                    target.saw_incident(alert.ts)
-                if alert.client_id in traces:
-                    traces[alert.client_id].alerts.append(alert.ts)
+        _note_alerts(alerts, stream_ts, outcomes, unlabelled, traces, cluster_incidents)
+    # the end of input closes the cluster buckets still open, as idle partitions do in the worker
+    _note_alerts(detector.finish(), stream_ts, outcomes, unlabelled, traces, cluster_incidents)
     _mark_scenario_starts(outcomes.values())
     rejected: dict[str, int] = {}
     for dead in detector.dead_letters:
@@ -114,6 +102,24 @@ def run_events(
         traces=list(traces.values()),
         cluster_incidents=cluster_incidents,
     )
+
+
+def _note_alerts(alerts, stream_ts, outcomes, unlabelled, traces, cluster_incidents) -> None:
+    for alert in alerts:
+        if alert.scope == "cluster" and alert.status == "firing":
+            if alert.seq == 1:
+                _count_incident(cluster_incidents, alert.members, outcomes)
+            for member in alert.members:
+                listed = outcomes.get(member) or unlabelled.get(member)
+                if listed is not None:
+                    # when it went out: buckets close only after every watermark passed them
+                    listed.saw_cluster_listing(stream_ts)
+        elif alert.status == "firing" and alert.seq == 1 and alert.client_id is not None:
+            target = outcomes.get(alert.client_id) or unlabelled.get(alert.client_id)
+            if target is not None:
+                target.saw_incident(alert.ts)
+            if alert.client_id in traces:
+                traces[alert.client_id].alerts.append(alert.ts)
 
 
 def run_seed(seed: int, duration: float, scale: float, cfg: DetectorSettings, partitions: int) -> RunResult:

@@ -1,4 +1,5 @@
-from streams.core.clusters import ClusterPartitionState, Heartbeat, Observation
+from streams.core.cluster_partition import ClusterPartitionState
+from streams.core.clusters import Heartbeat, Observation
 from streams.settings import DetectorSettings
 
 CFG = DetectorSettings()
@@ -12,7 +13,7 @@ def obs(client, ts, source=0, position=None, young=True, key="198.51.100", templ
 
 def cluster(sources=2):
     state = ClusterPartitionState(0, sources, CFG, "test")
-    state.apply([Heartbeat(s, None) for s in range(sources)])
+    state.feed([Heartbeat(s, None) for s in range(sources)])
     return state
 
 
@@ -26,34 +27,42 @@ def swarm_minutes(clients, minutes, young=True, key="198.51.100"):
 
 
 def close_all(state, until, sources=2):
-    return state.apply([Heartbeat(s, until) for s in range(sources)])
+    return state.feed([Heartbeat(s, until) for s in range(sources)])
 
 
 def test_a_bucket_stays_open_until_every_source_watermark_has_passed_it():
     state = cluster()
-    state.apply([Heartbeat(1, T0), obs("a", T0 + 1)])
-    assert state.apply([Heartbeat(0, T0 + 120)]) == [] and state.pending
-    state.apply([Heartbeat(1, T0 + 120)])
+    state.feed([Heartbeat(1, T0), obs("a", T0 + 1)])
+    assert state.feed([Heartbeat(0, T0 + 120)]) == [] and state.pending
+    state.feed([Heartbeat(1, T0 + 120)])
     assert not state.pending and "net:198.51.100" in state.keys
 
 
-def test_a_source_far_behind_the_busiest_counts_as_idle():
+def test_a_source_far_behind_holds_the_buckets_until_it_says_it_is_idle():
     state = cluster()
-    state.apply([obs("a", T0 + 1), Heartbeat(1, T0 - 10 * CFG.cluster_idle_source_s), Heartbeat(0, T0 + 120)])
+    state.feed([obs("a", T0 + 1), Heartbeat(1, T0 - 86400), Heartbeat(0, T0 + 120)])
+    assert state.pending, "a slow source is not an idle one"
+    state.feed([Heartbeat(1, T0 - 86400, idle=True)])
     assert not state.pending
+
+
+def test_a_source_restarted_from_an_older_snapshot_does_not_move_its_watermark_back():
+    state = cluster()
+    state.feed([obs("a", T0 + 1), Heartbeat(0, T0 + 120), Heartbeat(1, T0 + 50), Heartbeat(1, T0 - 600)])
+    assert state.low_watermark() == T0 + 50
 
 
 def test_a_re_sent_observation_is_counted_once():
     state = cluster()
     first = obs("a", T0 + 1, position=(5, 0))
-    state.apply([first, first, obs("a", T0 + 2, position=(4, 0))])
+    state.feed([first, first, obs("a", T0 + 2, position=(4, 0))])
     close_all(state, T0 + 120)
     assert state.keys["net:198.51.100"].events == 1
 
 
 def test_young_accounts_acting_together_raise_one_cluster_incident_listing_them():
     state = cluster()
-    state.apply(swarm_minutes(25, 30))
+    state.feed(swarm_minutes(25, 30))
     alerts = close_all(state, T0 + 31 * 60)
     assert alerts and {a.dedup_key for a in alerts} == {alerts[0].dedup_key}
     first = alerts[0]
@@ -63,16 +72,16 @@ def test_young_accounts_acting_together_raise_one_cluster_incident_listing_them(
 
 def test_old_accounts_sharing_a_network_raise_nothing():
     state = cluster()
-    state.apply(swarm_minutes(60, 30, young=False))
+    state.feed(swarm_minutes(60, 30, young=False))
     assert close_all(state, T0 + 31 * 60) == []
 
 
 def test_a_growing_swarm_is_re_sent_under_the_same_dedup_key_with_the_next_seq():
     state = cluster()
-    state.apply(swarm_minutes(20, 10))
+    state.feed(swarm_minutes(20, 10))
     first = close_all(state, T0 + 11 * 60)
     later = [obs(f"n{i}", T0 + 11 * 60 + i * 0.01) for i in range(10)]
-    state.apply(later)
+    state.feed(later)
     grown = close_all(state, T0 + 13 * 60)
     assert first and grown
     assert grown[-1].dedup_key == first[0].dedup_key and grown[-1].seq == first[-1].seq + 1
@@ -83,25 +92,59 @@ def test_arrival_order_across_sources_does_not_change_the_alerts():
     a = [obs(f"a{i}", T0 + m * 60 + i, source=0) for m in range(20) for i in range(15)]
     b = [obs(f"b{i}", T0 + m * 60 + i + 0.5, source=1) for m in range(20) for i in range(15)]
     one, two = cluster(), cluster()
-    one.apply(a + b)
-    two.apply([x for pair in zip(b, a, strict=True) for x in pair])
+    one.feed(a + b)
+    two.feed([x for pair in zip(b, a, strict=True) for x in pair])
     assert [x.to_dict() for x in close_all(one, T0 + 21 * 60)] == [
         x.to_dict() for x in close_all(two, T0 + 21 * 60)
     ]
 
 
-def test_idle_keys_are_forgotten_on_the_watermark():
+def test_idle_keys_are_forgotten_once_a_bucket_a_day_later_closes():
     state = cluster()
-    state.apply([obs("a", T0 + 1)])
+    state.feed([obs("a", T0 + 1)])
     close_all(state, T0 + 120)
-    close_all(state, T0 + 120 + CFG.cluster_key_idle_expiry_s + 60)
-    assert state.keys == {}
+    later = T0 + CFG.cluster_key_idle_expiry_s + 120
+    state.feed([obs("b", later, key="192.0.2")])
+    close_all(state, later + 120)
+    assert list(state.keys) == ["net:192.0.2"]
+
+
+def test_a_swarm_that_went_quiet_resolves_its_incident():
+    state = cluster()
+    state.feed(swarm_minutes(25, 30))
+    fired = close_all(state, T0 + 31 * 60)
+    later = T0 + 30 * 60 + CFG.resolve_after_s + 120
+    state.feed([obs("x", later, key="192.0.2")])
+    resolved = [a for a in close_all(state, later + 120) if a.status == "resolved"]
+    assert [a.dedup_key for a in resolved] == [fired[0].dedup_key]
 
 
 def test_no_bucket_closes_before_every_source_has_spoken():
     state = ClusterPartitionState(0, 2, CFG, "test")
-    state.apply([obs("a", T0 + 1), Heartbeat(0, T0 + 120)])
+    state.feed([obs("a", T0 + 1), Heartbeat(0, T0 + 120)])
     assert state.pending
+
+
+def test_repartition_records_are_applied_once_and_a_bad_one_is_dead_lettered():
+    from streams.core.cluster_wire import encode_envelope
+    from streams.core.partition import InputRecord
+
+    state = cluster()
+    good = encode_envelope([obs("a", T0 + 1), Heartbeat(0, T0 + 120), Heartbeat(1, T0 + 120)])
+    out = state.apply([InputRecord(0, T0, good), InputRecord(0, T0, good), InputRecord(1, T0, b"{")])
+    assert (out.events, out.redelivered, state.last_offset) == (1, 1, 1)
+    assert [d.reason for d in out.dead_letters] == ["invalid_observation"]
+    assert state.keys["net:198.51.100"].events == 1
+
+
+def test_a_cluster_partition_restored_from_its_snapshot_goes_on_alike():
+    state = cluster()
+    state.feed(swarm_minutes(25, 20))
+    copy = ClusterPartitionState.restore(state.snapshot(), CFG)
+    more = swarm_minutes(30, 30)[25 * 20 :]
+    assert [a.to_dict() for a in copy.feed(more) + close_all(copy, T0 + 31 * 60)] == [
+        a.to_dict() for a in state.feed(more) + close_all(state, T0 + 31 * 60)
+    ]
 
 
 def test_partitions_emit_one_observation_per_key_only_when_clusters_run():

@@ -26,7 +26,10 @@ def simulated(seed: int, hours: float):
 
 
 def detect_alerts(settings, lines) -> dict[str, dict]:
-    return {a.alert_id: a.to_dict() for a in Detector(settings.partitions, settings.detector).run(lines)}
+    return {
+        a.alert_id: a.to_dict()
+        for a in Detector(settings.partitions, settings.detector, settings.clusters).run(lines)
+    }
 
 
 def live_alerts(settings) -> dict[str, dict]:

@@ -64,7 +64,6 @@ def test_kill_9_mid_stream_then_restart_gives_exactly_the_detect_alerts(settings
     assert '"restored": true' in log, "the restarted worker resumed from a snapshot"
 
 
-
 def test_two_workers_share_the_partitions_and_give_the_detect_alerts(settings, start_worker):
     # Both workers join before any traffic; a rebalance in the middle of a stream is not covered
     # yet (see the README's known limitations).
