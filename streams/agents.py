@@ -1,4 +1,9 @@
-"""The detection agent: decodes Kafka records, calls the pure core, emits what it returns.
+"""The agents: decode Kafka records, call the pure core, emit what it returns.
+
+Two lanes run the same machinery (``PartitionWorker``): ``detect`` over the input topic, with one
+``PartitionState`` per partition, and ``clusters`` over the repartition topic, with one
+``ClusterPartitionState`` per partition. The input lane writes each batch's observations to the
+repartition topic as envelopes, one per cluster partition, and the heartbeats of its partitions.
 
 Offsets and state agree by two rules:
 1. A partition's state records the last offset it applied and skips records delivered again.
@@ -14,15 +19,21 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import Counter, defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
 
+import faust
 import orjson
 import structlog
 from aiokafka.errors import IllegalStateError
 from faust.types import TP, EventT, StreamT
 
 from streams.app import App
+from streams.core.cluster_partition import ClusterPartitionState
+from streams.core.cluster_wire import Item, ObservationRouter, encode_envelope
 from streams.core.partition import InputRecord, Output, PartitionState
 from streams.settings import Settings
+from streams.topics import OBSERVATIONS_PER_ENVELOPE
 
 log = structlog.get_logger(__name__)
 
@@ -49,13 +60,55 @@ def contiguous_prefix(offsets: list[int], expected: int) -> tuple[int, int]:
     return len(offsets), expected
 
 
-class PartitionWorker:
-    """Per-partition state of this worker process and the glue between Faust and the core."""
+@dataclass(frozen=True)
+class Lane:
+    """What a ``PartitionWorker`` runs: a topic, the table of its snapshots and its state type."""
 
-    def __init__(self, app: App, settings: Settings):
+    name: str
+    topic: faust.TopicT
+    table: faust.Table
+    new_state: Callable[[int], PartitionState | ClusterPartitionState]
+    restore: Callable[[bytes], PartitionState | ClusterPartitionState]
+
+
+def input_lane(app: App, settings: Settings) -> Lane:
+    cfg, n, clusters = settings.detector, settings.partitions, settings.clusters
+    return Lane(
+        "detect",
+        app.input,
+        app.partition_state,
+        lambda p: PartitionState(p, n, cfg, clusters=clusters),
+        lambda blob: PartitionState.restore(blob, cfg),
+    )
+
+
+def cluster_lane(app: App, settings: Settings) -> Lane:
+    cfg, n = settings.detector, settings.partitions
+    version = PartitionState(0, n, cfg).model_version  # cluster alerts carry the detector's version
+    return Lane(
+        "clusters",
+        app.observations,
+        app.cluster_state,
+        lambda p: ClusterPartitionState(p, n, cfg, version),
+        lambda blob: ClusterPartitionState.restore(blob, cfg),
+    )
+
+
+class PartitionWorker:
+    """Per-partition state of one lane in this worker process, and the glue between Faust and the core.
+
+    ``router``: the input lane's, when clusters run; it turns observations and watermarks into the
+    repartition topic's envelopes.
+    """
+
+    def __init__(self, app: App, settings: Settings, lane: Lane, router: ObservationRouter | None = None):
         self.app = app
         self.settings = settings
-        self.states: dict[int, PartitionState] = {}
+        self.lane = lane
+        self.topic_name = lane.topic.get_topic_name()
+        self.router = router
+        self.states: dict[int, PartitionState | ClusterPartitionState] = {}
+        self.arrived_at: dict[int, float] = {}  # partition -> monotonic time its last records came
         self.unacked: dict[int, list[EventT]] = defaultdict(list)
         self.since_snapshot: Counter[int] = Counter()
         self.snapshot_at: dict[int, float] = {}
@@ -74,6 +127,9 @@ class PartitionWorker:
         by_partition: dict[int, list[EventT]] = defaultdict(list)
         for event in events:
             by_partition[event.message.partition].append(event)
+        now = time.monotonic()
+        for partition in by_partition:
+            self.arrived_at[partition] = now
         async with self.lock:
             for partition, batch in by_partition.items():
                 # Checked per partition: a rebalance can start while an earlier partition of this
@@ -100,11 +156,14 @@ class PartitionWorker:
         """Partitions taken away by a rebalance: their new owner restores them from the changelog."""
         for partition in partitions:
             self.idle_behind.pop(partition, None)
+            self.arrived_at.pop(partition, None)
+            if self.router is not None:
+                self.router.forget(partition)
             self.states.pop(partition, None)
             self.unacked.pop(partition, None)
             self.since_snapshot.pop(partition, None)
         if partitions:
-            log.info("partitions revoked", partitions=sorted(partitions))
+            log.info("partitions revoked", lane=self.lane.name, partitions=sorted(partitions))
 
     # -- internals ---------------------------------------------------------------------------------
 
@@ -120,7 +179,7 @@ class PartitionWorker:
         if not app.flow_control.is_active():
             return []
         tps = app.consumer.assignment()
-        if not any(tp.partition == partition and tp.topic == self.settings.input_topic for tp in tps):
+        if not any(tp.partition == partition and tp.topic == self.topic_name for tp in tps):
             return []
         generation = app.consumer_generation_id
         return [e for e in batch if e.message.generation_id == generation]
@@ -132,9 +191,7 @@ class PartitionWorker:
         app = self.app.faust
         if not app.flow_control.is_active():
             return
-        for tp in app.consumer.assignment():
-            if tp.topic != self.settings.input_topic:
-                continue
+        for tp in self._assigned():
             state = self._state_for(tp.partition)
             try:
                 position = await app.consumer.position(tp)
@@ -147,6 +204,7 @@ class PartitionWorker:
             if behind and self.idle_behind.get(tp.partition) == state.last_offset:
                 log.info(
                     "read position past unapplied records: seeking back",
+                    lane=self.lane.name,
                     partition=tp.partition,
                     expected=expected,
                     position=position,
@@ -158,6 +216,9 @@ class PartitionWorker:
                 self.idle_behind[tp.partition] = state.last_offset
             else:
                 self.idle_behind.pop(tp.partition, None)
+
+    def _assigned(self) -> list[TP]:
+        return [tp for tp in self.app.faust.consumer.assignment() if tp.topic == self.topic_name]
 
     async def _earliest(self, tp: TP) -> int:
         """The partition's log start offset (records below it were removed by retention)."""
@@ -178,6 +239,7 @@ class PartitionWorker:
         if expected < earliest or (seeked_at is not None and now - seeked_at >= GAP_GRACE_S):
             log.warning(
                 "offset gap applied through",
+                lane=self.lane.name,
                 partition=partition,
                 expected=expected,
                 got=event.message.offset,
@@ -190,29 +252,29 @@ class PartitionWorker:
             self.gap_seeked_at[(partition, expected)] = now
             self.counters["gap_seeks"] += 1
             log.info(
-                "offset gap: seeking back", partition=partition, expected=expected, got=event.message.offset
+                "offset gap: seeking back",
+                lane=self.lane.name,
+                partition=partition,
+                expected=expected,
+                got=event.message.offset,
             )
             await self.app.faust.consumer.seek(tp, expected)
         return False
 
-    def _state_for(self, partition: int) -> PartitionState:
+    def _state_for(self, partition: int) -> PartitionState | ClusterPartitionState:
         state = self.states.get(partition)
         if state is None:
-            blob = self.app.partition_state.get(str(partition))
-            cfg = self.settings.detector
-            if blob:
-                state = PartitionState.restore(blob, cfg)
-            else:
-                state = PartitionState(partition, self.settings.partitions, cfg)
+            blob = self.lane.table.get(str(partition))
+            state = self.lane.restore(blob) if blob else self.lane.new_state(partition)
             log.info(
                 "partition state ready",
+                lane=self.lane.name,
                 partition=partition,
                 restored=bool(blob),
                 last_offset=state.last_offset,
-                clients=len(state.clients),
             )
             self.states[partition] = state
-            self.snapshot_at[partition] = time.monotonic()
+            self.snapshot_at[partition] = self.arrived_at[partition] = time.monotonic()
         return state
 
     async def _apply(self, partition: int, batch: list[EventT]) -> None:
@@ -225,6 +287,8 @@ class PartitionWorker:
         records = [InputRecord(e.message.offset, e.message.timestamp, e.message.value) for e in batch]
         out = state.apply(records)
         await self._emit(partition, out)
+        if self.router is not None:
+            await self._send_observations(self.router.route(partition, out.observations, state.watermark))
         if self.states.get(partition) is not state:
             # Revoked while emitting: the new owner restores the last snapshot and re-applies these.
             self.counters["dropped_after_rebalance"] += len(batch)
@@ -249,7 +313,7 @@ class PartitionWorker:
             headers = [
                 ("reason", dead.reason.encode()),
                 ("detail", dead.detail.encode()),
-                ("source_topic", self.settings.input_topic.encode()),
+                ("source_topic", self.topic_name.encode()),
                 ("source_partition", str(partition).encode()),
                 ("source_offset", str(dead.offset).encode()),
             ]
@@ -259,18 +323,49 @@ class PartitionWorker:
         for reroute in out.reroutes:
             await app.input.send(key=reroute.key.encode(), value=reroute.value)
 
+    async def _send_observations(self, routed: dict[int, list[Item]]) -> None:
+        """One envelope per cluster partition (cut when large), in order: a source's heartbeat
+        follows its observations on every cluster partition."""
+        for cluster_partition, items in routed.items():
+            for start in range(0, len(items), OBSERVATIONS_PER_ENVELOPE):
+                chunk = items[start : start + OBSERVATIONS_PER_ENVELOPE]
+                await self.app.observations.send(value=encode_envelope(chunk), partition=cluster_partition)
+                self.counters["observation_envelopes"] += 1
+
+    async def announce_idle_sources(self) -> None:
+        """Input partitions that applied their whole log and received nothing for
+        ``source_idle_after_s`` tell the cluster partitions, so buckets close without them."""
+        if self.router is None:
+            return
+        async with self.lock:
+            now = time.monotonic()
+            for tp in self._assigned():
+                partition = tp.partition
+                state = self._state_for(partition)
+                quiet = now - self.arrived_at[partition] >= self.settings.source_idle_after_s
+                if not quiet or self.router.is_idle(partition):
+                    continue
+                try:
+                    end = (await self.app.faust.consumer.highwaters(tp)).get(tp)
+                except IllegalStateError:
+                    continue  # taken away by a rebalance since the assignment was read
+                if end is not None and state.last_offset + 1 >= end:
+                    await self._send_observations(self.router.idle(partition, state.watermark))
+                    self.counters["idle_announcements"] += 1
+
     async def _snapshot(self, partition: int) -> None:
         state = self.states.get(partition)
         if state is None:
             return
         blob = state.snapshot()
-        table = self.app.partition_state
+        table = self.lane.table
         key = str(partition)
         # Written to the changelog partition of the same number as the input partition, so the
         # worker that is assigned input partition p recovers exactly this entry.
         table.data[key] = blob
         table.send_changelog(partition, key, blob)
-        await self.app.faust.producer.flush()  # snapshot, alerts and dead letters are durable...
+        # snapshot, alerts, dead letters and observation envelopes are durable...
+        await self.app.faust.producer.flush()
         pending = self.unacked.pop(partition, [])
         for event in pending:  # ...so now their offsets may be committed
             await self.stream.ack(event)
@@ -289,25 +384,40 @@ class PartitionWorker:
             c[f"dead_letters.{dead.reason}"] += 1
 
 
-def register(app: App, settings: Settings) -> PartitionWorker:
-    """Attach the agent, the snapshot timer and the rebalance hook to the app."""
-    worker = PartitionWorker(app, settings)
+def register(app: App, settings: Settings) -> list[PartitionWorker]:
+    """Attach the agents, their timers and the rebalance hook to the app."""
+    router = ObservationRouter(settings.partitions, settings.detector.cluster_bucket_s)
+    detect = PartitionWorker(app, settings, input_lane(app, settings), router if settings.clusters else None)
+    workers = [detect]
+    if settings.clusters:
+        workers.append(PartitionWorker(app, settings, cluster_lane(app, settings)))
+    for worker in workers:
+        _attach(app, worker)
 
-    @app.faust.agent(app.input, name="detect")
-    async def detect(stream: StreamT) -> None:
-        async for events in stream.noack_take(TAKE_MAX, within=TAKE_WITHIN_S):
-            await worker.handle(stream, events)
+    @app.faust.timer(interval=1.0)
+    async def announce_idle_sources() -> None:
+        await detect.announce_idle_sources()
 
     @app.faust.timer(interval=max(0.5, settings.snapshot_interval_s / 2))
     async def snapshot_quiet_partitions() -> None:
-        await worker.snapshot_due()
+        for worker in workers:
+            await worker.snapshot_due()
 
     @app.faust.timer(interval=30.0)
     async def report_progress() -> None:
-        log.info("progress", partitions=sorted(worker.states), **dict(worker.counters))
+        for worker in workers:
+            log.info("progress", lane=worker.lane.name, partitions=sorted(worker.states), **worker.counters)
 
     @app.faust.on_partitions_revoked.connect
     async def on_revoked(app_, revoked, **_kwargs) -> None:
-        worker.forget({tp.partition for tp in revoked if tp.topic == settings.input_topic})
+        for worker in workers:
+            worker.forget({tp.partition for tp in revoked if tp.topic == worker.topic_name})
 
-    return worker
+    return workers
+
+
+def _attach(app: App, worker: PartitionWorker) -> None:
+    @app.faust.agent(worker.lane.topic, name=worker.lane.name)
+    async def agent(stream: StreamT) -> None:
+        async for events in stream.noack_take(TAKE_MAX, within=TAKE_WITHIN_S):
+            await worker.handle(stream, events)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import faust
 
 from streams.settings import Settings
-from streams.topics import STATE_MAX_MESSAGE_BYTES, STATE_TABLE
+from streams.topics import CLUSTER_STATE_TABLE, STATE_MAX_MESSAGE_BYTES, STATE_TABLE, observations_topic
 
 
 @dataclass
@@ -21,6 +21,10 @@ class App:
     # One entry per input partition: that partition's snapshot (features, models, watermark, last
     # offset), written to the changelog partition of the same number.
     partition_state: faust.Table
+    # Cross-account clusters (None when EXTRACTWATCH_CLUSTERS=0): the repartition topic of reduced
+    # events and one snapshot per cluster partition, like ``partition_state``.
+    observations: faust.TopicT | None
+    cluster_state: faust.Table | None
 
 
 def create_app(settings: Settings) -> App:
@@ -49,16 +53,27 @@ def create_app(settings: Settings) -> App:
         autodiscover=False,
     )
     raw = {"key_serializer": "raw", "value_serializer": "raw"}
+
+    def snapshots(name: str) -> faust.Table:
+        return app.Table(
+            name,
+            partitions=settings.partitions,
+            key_type=str,
+            value_type=bytes,  # bytes -> the "raw" codec: snapshots are stored as written
+            extra_topic_configs={"max.message.bytes": str(STATE_MAX_MESSAGE_BYTES)},
+        )
+
+    clusters = settings.clusters
     return App(
         faust=app,
         input=app.topic(settings.input_topic, partitions=settings.partitions, **raw),
         alerts=app.topic(settings.alerts_topic, partitions=settings.partitions, **raw),
         dlq=app.topic(settings.dlq_topic, partitions=settings.partitions, **raw),
-        partition_state=app.Table(
-            STATE_TABLE,
-            partitions=settings.partitions,
-            key_type=str,
-            value_type=bytes,  # bytes -> the "raw" codec: snapshots are stored as written
-            extra_topic_configs={"max.message.bytes": str(STATE_MAX_MESSAGE_BYTES)},
+        partition_state=snapshots(STATE_TABLE),
+        observations=(
+            app.topic(observations_topic(settings), partitions=settings.partitions, **raw)
+            if clusters
+            else None
         ),
+        cluster_state=snapshots(CLUSTER_STATE_TABLE) if clusters else None,
     )

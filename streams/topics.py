@@ -17,11 +17,20 @@ DLQ_MAX_MESSAGE_BYTES = 2 * MIB + 64 * 1024
 # A partition's snapshot (features and River models) can pass the broker's default 1 MiB.
 STATE_MAX_MESSAGE_BYTES = 64 * MIB
 STATE_TABLE = "partition-state"  # the Faust table of partition snapshots
+CLUSTER_STATE_TABLE = "cluster-state"  # ...and of cluster partition snapshots
+# Observation envelopes are cut to this many items, well under the repartition topic's message limit.
+OBSERVATIONS_PER_ENVELOPE = 4000
+OBSERVATIONS_MAX_MESSAGE_BYTES = 2 * MIB
 
 
 def state_changelog_topic(settings: Settings) -> str:
     """Faust names a table's changelog ``<app id>-<table>-changelog``."""
     return f"{settings.app_id}-{STATE_TABLE}-changelog"
+
+
+def observations_topic(settings: Settings) -> str:
+    """The repartition topic: reduced events keyed by cluster key, internal to one app id."""
+    return f"{settings.app_id}-cluster-observations"
 
 
 @dataclass(frozen=True)
@@ -39,6 +48,11 @@ def topic_specs(settings: Settings) -> list[TopicSpec]:
         TopicSpec(settings.alerts_topic, p),
         TopicSpec(settings.dlq_topic, p, {"max.message.bytes": str(DLQ_MAX_MESSAGE_BYTES)}),
         TopicSpec(settings.labels_topic, 1),
+        # as many partitions as the input: Faust then gives input partition p and cluster partition
+        # p (and both their changelogs) to the same worker
+        TopicSpec(
+            observations_topic(settings), p, {"max.message.bytes": str(OBSERVATIONS_MAX_MESSAGE_BYTES)}
+        ),
     ]
 
 

@@ -66,7 +66,13 @@ class Client:
 def poisson_times(
     rng: random.Random, start: float, end: float, rate_per_hour: RatePerHour
 ) -> Iterator[float]:
-    """Event times of a Poisson process whose rate varies with time (thinning)."""
+    """Event times of a Poisson process whose rate varies with time (thinning).
+
+    >>> list(poisson_times(random.Random(1), 100.0, 50.0, lambda _t: 10.0))  # starts after the end
+    []
+    """
+    if end <= start:
+        return
     ceiling = max(rate_per_hour(start + k * 900.0) for k in range(int((end - start) // 900) + 1))
     ceiling = max(ceiling, 1e-6)
     t = start
