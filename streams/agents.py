@@ -335,8 +335,8 @@ class PartitionWorker:
     async def announce_idle_sources(self) -> None:
         """Input partitions that applied their whole log and received nothing for
         ``source_idle_after_s`` tell the cluster partitions, so buckets close without them."""
-        if self.router is None:
-            return
+        if self.router is None or not self.app.faust.flow_control.is_active():
+            return  # during a rebalance the tables may not be recovered yet
         async with self.lock:
             now = time.monotonic()
             for tp in self._assigned():

@@ -63,7 +63,6 @@ def test_one_worker_sends_the_cluster_alerts_of_detect(settings, start_worker):
     assert publish(settings, lines).failed == 0
     worker = start_worker(**ENV)
     assert_live_matches_detect(settings, lines, swarm, [worker])
-    assert '"lane": "clusters"' in worker.log_path.read_text()
 
 
 def test_two_worker_processes_send_the_cluster_alerts_of_detect(settings, start_worker):
@@ -74,5 +73,5 @@ def test_two_worker_processes_send_the_cluster_alerts_of_detect(settings, start_
     assert publish(settings, lines).failed == 0
     assert_live_matches_detect(settings, lines, swarm, workers)
     for worker in workers:
-        log = worker.log_path.read_text()
-        assert '"lane": "clusters"' in log and '"partition state ready"' in log, "both run cluster partitions"
+        ready = [line for line in worker.log_path.read_text().splitlines() if "partition state ready" in line]
+        assert any('"lane": "clusters"' in line for line in ready), "both run cluster partitions"
