@@ -1,9 +1,10 @@
 """The agents: decode Kafka records, call the pure core, emit what it returns.
 
-Two lanes run the same machinery (``PartitionWorker``): ``detect`` over the input topic, with one
-``PartitionState`` per partition, and ``clusters`` over the repartition topic, with one
-``ClusterPartitionState`` per partition. The input lane writes each batch's observations to the
-repartition topic as envelopes, one per cluster partition, and the heartbeats of its partitions.
+Three lanes run the same machinery (``PartitionWorker``), each over its topic with one state per
+partition: ``detect`` (input topic, ``PartitionState``), ``clusters`` (repartition topic of
+observations, ``ClusterPartitionState``) and ``swarms`` (key decisions, one ``SwarmState``). A lane
+forwards what the next stage needs, with its partitions' heartbeats, as envelopes, one per target
+partition and batch, before its own input is acked.
 
 Offsets and state agree by two rules:
 1. A partition's state records the last offset it applied and skips records delivered again.
@@ -20,7 +21,7 @@ import asyncio
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import faust
 import orjson
@@ -30,8 +31,9 @@ from faust.types import TP, EventT, StreamT
 
 from streams.app import App
 from streams.core.cluster_partition import ClusterPartitionState
-from streams.core.cluster_wire import Item, ObservationRouter, encode_envelope
+from streams.core.cluster_wire import Item, Router, encode_envelope
 from streams.core.partition import InputRecord, Output, PartitionState
+from streams.core.swarms import SwarmState
 from streams.settings import Settings
 from streams.topics import OBSERVATIONS_PER_ENVELOPE
 
@@ -60,54 +62,73 @@ def contiguous_prefix(offsets: list[int], expected: int) -> tuple[int, int]:
     return len(offsets), expected
 
 
+State = PartitionState | ClusterPartitionState | SwarmState
+
+
 @dataclass(frozen=True)
 class Lane:
-    """What a ``PartitionWorker`` runs: a topic, the table of its snapshots and its state type."""
+    """What a ``PartitionWorker`` runs: a topic, the table of its snapshots, its state type, and what
+    it forwards to the next stage (``router`` picks the target partitions of ``forwarded(output)``)."""
 
     name: str
     topic: faust.TopicT
     table: faust.Table
-    new_state: Callable[[int], PartitionState | ClusterPartitionState]
-    restore: Callable[[bytes], PartitionState | ClusterPartitionState]
+    new_state: Callable[[int], State]
+    restore: Callable[[bytes], State]
+    router: Router | None = None
+    next_topic: faust.TopicT | None = None
+    forwarded: Callable[[Output], list[Item]] = lambda _out: []
 
 
-def input_lane(app: App, settings: Settings) -> Lane:
-    cfg, n, clusters = settings.detector, settings.partitions, settings.clusters
-    return Lane(
+def lanes(app: App, settings: Settings) -> list[Lane]:
+    cfg, n, bucket_s = settings.detector, settings.partitions, settings.detector.cluster_bucket_s
+    detect = Lane(
         "detect",
         app.input,
         app.partition_state,
-        lambda p: PartitionState(p, n, cfg, clusters=clusters),
+        lambda p: PartitionState(p, n, cfg, clusters=settings.clusters),
         lambda blob: PartitionState.restore(blob, cfg),
     )
-
-
-def cluster_lane(app: App, settings: Settings) -> Lane:
-    cfg, n = settings.detector, settings.partitions
+    if not settings.clusters:
+        return [detect]
     version = PartitionState(0, n, cfg).model_version  # cluster alerts carry the detector's version
-    return Lane(
-        "clusters",
-        app.observations,
-        app.cluster_state,
-        lambda p: ClusterPartitionState(p, n, cfg, version),
-        lambda blob: ClusterPartitionState.restore(blob, cfg),
-    )
+    return [
+        replace(
+            detect,
+            router=Router.to_clusters(n, bucket_s),
+            next_topic=app.observations,
+            forwarded=lambda out: out.observations,
+        ),
+        Lane(
+            "clusters",
+            app.observations,
+            app.cluster_state,
+            lambda p: ClusterPartitionState(p, n, cfg),
+            lambda blob: ClusterPartitionState.restore(blob, cfg),
+            Router.to_swarms(bucket_s),
+            app.decisions,
+            lambda out: out.decisions,
+        ),
+        Lane(
+            "swarms",
+            app.decisions,
+            app.swarm_state,
+            lambda _p: SwarmState(n, cfg, version),
+            lambda blob: SwarmState.restore(blob, cfg),
+        ),
+    ]
 
 
 class PartitionWorker:
-    """Per-partition state of one lane in this worker process, and the glue between Faust and the core.
+    """Per-partition state of one lane in this worker process, and the glue between Faust and the core."""
 
-    ``router``: the input lane's, when clusters run; it turns observations and watermarks into the
-    repartition topic's envelopes.
-    """
-
-    def __init__(self, app: App, settings: Settings, lane: Lane, router: ObservationRouter | None = None):
+    def __init__(self, app: App, settings: Settings, lane: Lane):
         self.app = app
         self.settings = settings
         self.lane = lane
         self.topic_name = lane.topic.get_topic_name()
-        self.router = router
-        self.states: dict[int, PartitionState | ClusterPartitionState] = {}
+        self.router = lane.router
+        self.states: dict[int, State] = {}
         self.arrived_at: dict[int, float] = {}  # partition -> monotonic time its last records came
         self.unacked: dict[int, list[EventT]] = defaultdict(list)
         self.since_snapshot: Counter[int] = Counter()
@@ -261,7 +282,7 @@ class PartitionWorker:
             await self.app.faust.consumer.seek(tp, expected)
         return False
 
-    def _state_for(self, partition: int) -> PartitionState | ClusterPartitionState:
+    def _state_for(self, partition: int) -> State:
         state = self.states.get(partition)
         if state is None:
             blob = self.lane.table.get(str(partition))
@@ -288,7 +309,7 @@ class PartitionWorker:
         out = state.apply(records)
         await self._emit(partition, out)
         if self.router is not None:
-            await self._send_observations(self.router.route(partition, out.observations, state.watermark))
+            await self._forward(self.router.route(partition, self.lane.forwarded(out), state.watermark))
         if self.states.get(partition) is not state:
             # Revoked while emitting: the new owner restores the last snapshot and re-applies these.
             self.counters["dropped_after_rebalance"] += len(batch)
@@ -323,14 +344,14 @@ class PartitionWorker:
         for reroute in out.reroutes:
             await app.input.send(key=reroute.key.encode(), value=reroute.value)
 
-    async def _send_observations(self, routed: dict[int, list[Item]]) -> None:
-        """One envelope per cluster partition (cut when large), in order: a source's heartbeat
-        follows its observations on every cluster partition."""
-        for cluster_partition, items in routed.items():
+    async def _forward(self, routed: dict[int, list[Item]]) -> None:
+        """One envelope per target partition (cut when large), in order: a source's heartbeat
+        follows its items on every target partition."""
+        for target, items in routed.items():
             for start in range(0, len(items), OBSERVATIONS_PER_ENVELOPE):
                 chunk = items[start : start + OBSERVATIONS_PER_ENVELOPE]
-                await self.app.observations.send(value=encode_envelope(chunk), partition=cluster_partition)
-                self.counters["observation_envelopes"] += 1
+                await self.lane.next_topic.send(value=encode_envelope(chunk), partition=target)
+                self.counters["envelopes_forwarded"] += 1
 
     async def announce_idle_sources(self) -> None:
         """Input partitions that applied their whole log and received nothing for
@@ -350,7 +371,7 @@ class PartitionWorker:
                 except IllegalStateError:
                     continue  # taken away by a rebalance since the assignment was read
                 if end is not None and state.last_offset + 1 >= end:
-                    await self._send_observations(self.router.idle(partition, state.watermark))
+                    await self._forward(self.router.idle(partition, state.watermark))
                     self.counters["idle_announcements"] += 1
 
     async def _snapshot(self, partition: int) -> None:
@@ -386,11 +407,8 @@ class PartitionWorker:
 
 def register(app: App, settings: Settings) -> list[PartitionWorker]:
     """Attach the agents, their timers and the rebalance hook to the app."""
-    router = ObservationRouter(settings.partitions, settings.detector.cluster_bucket_s)
-    detect = PartitionWorker(app, settings, input_lane(app, settings), router if settings.clusters else None)
-    workers = [detect]
-    if settings.clusters:
-        workers.append(PartitionWorker(app, settings, cluster_lane(app, settings)))
+    workers = [PartitionWorker(app, settings, lane) for lane in lanes(app, settings)]
+    detect = workers[0]
     for worker in workers:
         _attach(app, worker)
 

@@ -7,7 +7,14 @@ from dataclasses import dataclass
 import faust
 
 from streams.settings import Settings
-from streams.topics import CLUSTER_STATE_TABLE, STATE_MAX_MESSAGE_BYTES, STATE_TABLE, observations_topic
+from streams.topics import (
+    CLUSTER_STATE_TABLE,
+    STATE_MAX_MESSAGE_BYTES,
+    STATE_TABLE,
+    SWARM_STATE_TABLE,
+    decisions_topic,
+    observations_topic,
+)
 
 
 @dataclass
@@ -22,9 +29,12 @@ class App:
     # offset), written to the changelog partition of the same number.
     partition_state: faust.Table
     # Cross-account clusters (None when EXTRACTWATCH_CLUSTERS=0): the repartition topic of reduced
-    # events and one snapshot per cluster partition, like ``partition_state``.
+    # events and one snapshot per cluster partition, like ``partition_state``; then the cluster
+    # keys' decisions and the one-partition swarm stage's snapshot.
     observations: faust.TopicT | None
     cluster_state: faust.Table | None
+    decisions: faust.TopicT | None
+    swarm_state: faust.Table | None
 
 
 def create_app(settings: Settings) -> App:
@@ -54,10 +64,10 @@ def create_app(settings: Settings) -> App:
     )
     raw = {"key_serializer": "raw", "value_serializer": "raw"}
 
-    def snapshots(name: str) -> faust.Table:
+    def snapshots(name: str, partitions: int = settings.partitions) -> faust.Table:
         return app.Table(
             name,
-            partitions=settings.partitions,
+            partitions=partitions,
             key_type=str,
             value_type=bytes,  # bytes -> the "raw" codec: snapshots are stored as written
             extra_topic_configs={"max.message.bytes": str(STATE_MAX_MESSAGE_BYTES)},
@@ -76,4 +86,6 @@ def create_app(settings: Settings) -> App:
             else None
         ),
         cluster_state=snapshots(CLUSTER_STATE_TABLE) if clusters else None,
+        decisions=app.topic(decisions_topic(settings), partitions=1, **raw) if clusters else None,
+        swarm_state=snapshots(SWARM_STATE_TABLE, partitions=1) if clusters else None,
     )

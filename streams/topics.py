@@ -17,7 +17,8 @@ DLQ_MAX_MESSAGE_BYTES = 2 * MIB + 64 * 1024
 # A partition's snapshot (features and River models) can pass the broker's default 1 MiB.
 STATE_MAX_MESSAGE_BYTES = 64 * MIB
 STATE_TABLE = "partition-state"  # the Faust table of partition snapshots
-CLUSTER_STATE_TABLE = "cluster-state"  # ...and of cluster partition snapshots
+CLUSTER_STATE_TABLE = "cluster-state"  # ...of cluster partition snapshots
+SWARM_STATE_TABLE = "swarm-state"  # ...and of the swarm stage's (one partition)
 # Observation envelopes are cut to this many items, well under the repartition topic's message limit.
 OBSERVATIONS_PER_ENVELOPE = 4000
 OBSERVATIONS_MAX_MESSAGE_BYTES = 2 * MIB
@@ -31,6 +32,11 @@ def state_changelog_topic(settings: Settings) -> str:
 def observations_topic(settings: Settings) -> str:
     """The repartition topic: reduced events keyed by cluster key, internal to one app id."""
     return f"{settings.app_id}-cluster-observations"
+
+
+def decisions_topic(settings: Settings) -> str:
+    """The cluster keys' decisions, for the swarm stage (one partition: swarms span every key)."""
+    return f"{settings.app_id}-cluster-decisions"
 
 
 @dataclass(frozen=True)

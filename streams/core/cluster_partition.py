@@ -2,18 +2,21 @@
 policy, and the last repartition offset applied. Pure, and serialisable as one unit like
 ``PartitionState``.
 
-Buckets close once every busy source partition's watermark has passed them (``Heartbeat``); a
+Buckets close once every busy source partition's watermark has passed them (``BucketGate``); a
 closed bucket's observations are folded in a fixed order. The live worker, ``detect`` and a replay
-therefore close the same buckets with the same contents and send the same cluster alerts.
+therefore close the same buckets with the same contents and make the same key decisions, which the
+swarm stage (``swarms``) merges into alerts.
 """
 
 from __future__ import annotations
 
 from models.base import dump_checkpoint, load_checkpoint
+from streams.core.buckets import BucketGate
 from streams.core.cluster_wire import InvalidEnvelope, Item, decode_envelope
 from streams.core.clusters import (
     MAX_MEMBERS_LISTED,
     Heartbeat,
+    KeyDecision,
     KeyState,
     Member,
     Observation,
@@ -21,8 +24,8 @@ from streams.core.clusters import (
     cluster_risk,
 )
 from streams.core.partition import InputRecord, Output
-from streams.core.policy import Decision, decision_fields
-from streams.core.records import Alert, DeadLetter
+from streams.core.policy import Decision
+from streams.core.records import DeadLetter
 from streams.errors import CheckpointError
 from streams.settings import DetectorSettings
 
@@ -30,20 +33,18 @@ CLUSTER_STATE_FORMAT = 1
 
 
 class ClusterPartitionState:
-    def __init__(self, partition: int, sources: int, cfg: DetectorSettings, model_version: str, replay=False):
+    def __init__(self, partition: int, sources: int, cfg: DetectorSettings):
         self.partition = partition
-        self.sources = sources
         self.cfg = cfg
-        self.model_version = model_version
-        self.replay = replay
         self.last_offset = -1  # in the repartition topic
-        self.source_watermarks: dict[int, float | None] = {}
-        self.idle_sources: set[int] = set()
-        self.seen: dict[tuple[int, str], tuple[int, int]] = {}  # (source, kind) -> last position applied
-        self.pending: dict[int, list[Observation]] = {}  # bucket number -> observations
-        self.next_bucket: int | None = None  # the oldest bucket not yet closed
+        self.gate = BucketGate(sources, cfg.cluster_bucket_s)
         self.keys: dict[str, KeyState] = {}
-        self.late = 0  # observations for a bucket already closed, counted in the next open one
+        self.decisions = 0  # decisions made: numbers them, so the swarm stage drops re-sent ones
+
+    @property
+    def watermark(self) -> float | None:
+        """What the swarm stage waits for: every bucket ending before it is closed here."""
+        return self.gate.closed_through
 
     # -- applying ---------------------------------------------------------------------------------
 
@@ -62,72 +63,25 @@ class ClusterPartitionState:
                     DeadLetter(record.value or b"", "invalid_observation", str(exc), record.offset)
                 )
                 continue
-            out.alerts.extend(self.feed(items))
+            out.decisions.extend(self.feed(items))
             out.events += sum(1 for i in items if isinstance(i, Observation))
         return out
 
-    def feed(self, items: list[Item]) -> list[Alert]:
-        alerts: list[Alert] = []
+    def feed(self, items: list[Item]) -> list[KeyDecision]:
+        decisions: list[KeyDecision] = []
         for item in items:
             if isinstance(item, Heartbeat):
-                self._hear(item)
-                alerts.extend(self._close_ready_buckets())
+                for bucket, obs in self.gate.hear(item):
+                    decisions.extend(self._close(bucket, obs))
             else:
-                self._buffer(item)
-        return alerts
+                bucket = int(item.ts // self.cfg.cluster_bucket_s)
+                self.gate.offer(item, bucket, (item.source, item.kind), item.position)
+        return decisions
 
-    def _hear(self, beat: Heartbeat) -> None:
-        # A source restarted from an older snapshot repeats lower watermarks: they never go back.
-        known = self.source_watermarks.get(beat.source)
-        if known is None or (beat.watermark is not None and beat.watermark > known):
-            self.source_watermarks[beat.source] = beat.watermark
-        if beat.idle:
-            self.idle_sources.add(beat.source)
-        else:
-            self.idle_sources.discard(beat.source)
-
-    def _buffer(self, o: Observation) -> None:
-        if o.position <= self.seen.get((o.source, o.kind), (-1, -1)):
-            return  # re-sent after the source partition restarted from an older snapshot
-        self.seen[(o.source, o.kind)] = o.position
-        bucket = int(o.ts // self.cfg.cluster_bucket_s)
-        if self.next_bucket is not None and bucket < self.next_bucket:
-            self.late += 1
-            bucket = self.next_bucket
-        self.pending.setdefault(bucket, []).append(o)
-
-    def low_watermark(self) -> float | None:
-        """How far every bucket may close: the lowest watermark of the busy sources, or the highest
-        of all once every source is idle. None while a busy source has not applied an event yet,
-        and until every source has spoken."""
-        if len(self.source_watermarks) < self.sources:
-            return None
-        busy = [w for s, w in self.source_watermarks.items() if s not in self.idle_sources]
-        if None in busy:
-            return None
-        if busy:
-            return min(busy)
-        known = [w for w in self.source_watermarks.values() if w is not None]
-        return max(known) if known else None
-
-    def _close_ready_buckets(self) -> list[Alert]:
-        low = self.low_watermark()
-        if low is None:
-            return []
-        alerts: list[Alert] = []
-        size = self.cfg.cluster_bucket_s
-        for bucket in sorted(b for b in self.pending if (b + 1) * size <= low):
-            obs = self.pending.pop(bucket)
-            self.next_bucket = bucket + 1
-            alerts.extend(self._close(bucket, obs))
-        if self.next_bucket is None or (self.next_bucket + 1) * size <= low:
-            self.next_bucket = int(low // size)
-        return alerts
-
-    def _close(self, bucket: int, obs: list[Observation]) -> list[Alert]:
+    def _close(self, bucket: int, obs: list[Observation]) -> list[KeyDecision]:
         end = (bucket + 1) * self.cfg.cluster_bucket_s
         # Upkeep runs per closed bucket, not per heartbeat: how far heartbeats jump must not matter.
-        alerts = self._resolve_and_expire_quiet_keys(end)
+        decisions = self._resolve_and_expire_quiet_keys(end)
         by_key: dict[str, list[Observation]] = {}
         for o in sorted(obs, key=lambda o: (o.ts, o.client_id, o.source, o.position, o.kind)):
             by_key.setdefault(f"{o.kind}:{o.key}", []).append(o)
@@ -136,12 +90,14 @@ class ClusterPartitionState:
             if key is None:
                 key = self.keys[name] = KeyState()
             active = key.add_bucket(by_key[name], end, self.cfg)
-            alert = self._score(name, key, active, end)
-            if alert is not None:
-                alerts.append(alert)
-        return alerts
+            decision = self._score(name, key, active, end)
+            if decision is not None:
+                decisions.append(decision)
+        return decisions
 
-    def _score(self, name: str, key: KeyState, active: list[tuple[str, Member]], end: float) -> Alert | None:
+    def _score(
+        self, name: str, key: KeyState, active: list[tuple[str, Member]], end: float
+    ) -> KeyDecision | None:
         if len(active) < self.cfg.cluster_min_members and key.policy.incident is None:
             return None
         features = cluster_features(key, active)
@@ -156,12 +112,12 @@ class ClusterPartitionState:
         if decision is None:
             return None
         key.listed_members = young
-        return self._alert(name, key, active, decision, end)
+        return self._decision(name, key, active, decision, end)
 
-    def _resolve_and_expire_quiet_keys(self, end: float) -> list[Alert]:
+    def _resolve_and_expire_quiet_keys(self, end: float) -> list[KeyDecision]:
         """A key whose swarm went quiet resolves ``resolve_after_s`` after its last activity; keys idle
         for ``cluster_key_idle_expiry_s`` without an open incident are forgotten."""
-        alerts = []
+        decisions = []
         expire_before = end - self.cfg.cluster_key_idle_expiry_s
         for name in sorted(self.keys):
             key = self.keys[name]
@@ -171,40 +127,39 @@ class ClusterPartitionState:
                     incident.low_since = key.last_ts  # quiet since: never scored low, just gone
                 decision = key.policy.maybe_resolve(end, self.cfg, key.last_risk)
                 if decision is not None:
-                    alerts.append(self._alert(name, key, [], decision, end))
+                    decisions.append(self._decision(name, key, [], decision, end))
             if key.policy.incident is None and key.last_ts < expire_before:
                 del self.keys[name]
-        return alerts
+        return decisions
 
-    def _alert(self, name: str, key: KeyState, active, decision: Decision, ts: float) -> Alert:
-        kind, value = name.split(":", 1)
+    def _decision(
+        self, name: str, key: KeyState, active: list[tuple[str, Member]], decision: Decision, ts: float
+    ) -> KeyDecision:
         # the swarm is the young accounts acting together; older ones on the same key are bystanders
         ranked = sorted(((cid, m) for cid, m in active if m.young), key=lambda cm: (-cm[1].events, cm[0]))
-        members = [cid for cid, _ in ranked[:MAX_MEMBERS_LISTED]]
-        young = len(ranked)
-        return Alert(
-            **decision_fields(decision),
-            scope="cluster",
-            client_id=None,
-            cluster_key={"kind": kind, "value": value},
-            members=members,
-            member_count=young,
+        self.decisions += 1
+        return KeyDecision(
+            source=self.partition,
+            number=self.decisions,
+            key=name,
+            status=decision.status,
+            dedup_key=decision.dedup_key,
+            risk=decision.risk,
+            severity=decision.severity,
+            first_seen=decision.first_seen,
             ts=float(ts),
+            members=tuple(cid for cid, _ in ranked[:MAX_MEMBERS_LISTED]),
+            member_count=len(ranked),
             events_seen=key.events,
-            reasons=list(key.last_reasons),
-            evidence={"young_members": [young], "distinct_clients_ever": [int(key.distinct.get())]},
-            model_version=self.model_version,
-            replay=self.replay,
-            summary=(
-                f"cluster {kind}={value}: {young} young clients acting together among {len(active)} active; "
-                f"risk {decision.risk:.2f} ({decision.status} {decision.severity})"
-            ),
+            reasons=tuple(key.last_reasons),
         )
 
     # -- one serialisable unit --------------------------------------------------------------------
 
     def snapshot(self) -> bytes:
-        return dump_checkpoint({"format": CLUSTER_STATE_FORMAT, "state": self.__dict__}, self.model_version)
+        return dump_checkpoint(
+            {"format": CLUSTER_STATE_FORMAT, "state": self.__dict__}, f"cfg-{self.cfg.version}"
+        )
 
     @classmethod
     def restore(cls, blob: bytes, cfg: DetectorSettings) -> ClusterPartitionState:

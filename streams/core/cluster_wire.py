@@ -1,46 +1,58 @@
-"""How observations travel from input partitions to cluster partitions: routing, heartbeats and the
-envelope format of the repartition topic. Pure.
+"""How items travel between stages: input partitions -> cluster partitions (observations) -> the
+swarm stage (key decisions), each stage's heartbeats following its items. Routing, heartbeats and
+the envelope format of the internal topics. Pure.
 
-The worker sends what ``ObservationRouter`` returns as one envelope per cluster partition and batch;
-``detect`` hands the same items straight to its cluster partitions. Both deliver, per source, its
-observations in order with its heartbeats after them, which is all a cluster partition relies on.
+The worker sends what a ``Router`` returns as one envelope per target partition and batch; ``detect``
+hands the same items straight to its stages. Both deliver, per source, its items in order with its
+heartbeats after them, which is all a ``BucketGate`` relies on.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import orjson
 
-from streams.core.clusters import Heartbeat, Observation
+from streams.core.clusters import Heartbeat, KeyDecision, Observation
 from streams.core.partitioner import partition_for
+from streams.core.records import Reason
 from streams.errors import ExtractwatchError
 
 ENVELOPE_VERSION = 1
-Item = Observation | Heartbeat
+Item = Observation | KeyDecision | Heartbeat
 
 
 class InvalidEnvelope(ExtractwatchError):
     """A repartition record that is not an observation envelope this version can read."""
 
 
-def cluster_partition_for(kind: str, key: str, partitions: int) -> int:
+def cluster_partition_for(o: Observation, partitions: int) -> int:
     """Every observation of one key goes to one cluster partition."""
-    return partition_for(f"{kind}:{key}", partitions)
+    return partition_for(f"{o.kind}:{o.key}", partitions)
 
 
-class ObservationRouter:
-    """Sorts observations by cluster partition and adds a source's heartbeat to every cluster
+class Router:
+    """Sorts a source's items by target partition and adds the source's heartbeat to every target
     partition when its watermark enters a new bucket or it turns idle or busy."""
 
-    def __init__(self, partitions: int, bucket_s: float):
+    def __init__(self, partitions: int, bucket_s: float, partition_of: Callable[[Item], int]):
         self.partitions = partitions
         self.bucket_s = bucket_s
+        self.partition_of = partition_of
         self._announced: dict[int, tuple[int | None, bool]] = {}  # source -> (bucket, idle) last sent
 
-    def route(
-        self, source: int, observations: list[Observation], watermark: float | None
-    ) -> dict[int, list[Item]]:
+    @classmethod
+    def to_clusters(cls, partitions: int, bucket_s: float) -> Router:
+        return cls(partitions, bucket_s, lambda o: cluster_partition_for(o, partitions))
+
+    @classmethod
+    def to_swarms(cls, bucket_s: float) -> Router:
+        """The swarm stage is a single partition."""
+        return cls(1, bucket_s, lambda _d: 0)
+
+    def route(self, source: int, items: list[Item], watermark: float | None) -> dict[int, list[Item]]:
         """
-        >>> router = ObservationRouter(2, 60.0)
+        >>> router = Router.to_clusters(2, 60.0)
         >>> o = Observation("ua", "sdk/1", "c", 90.0, None, True, 0, (0, 0))
         >>> sorted((p, len(items)) for p, items in router.route(0, [o], 30.0).items())
         [(0, 2), (1, 1)]
@@ -48,8 +60,8 @@ class ObservationRouter:
         {}
         """
         out: dict[int, list[Item]] = {}
-        for o in observations:
-            out.setdefault(cluster_partition_for(o.kind, o.key, self.partitions), []).append(o)
+        for item in items:
+            out.setdefault(self.partition_of(item), []).append(item)
         self._add_heartbeat(out, source, watermark, idle=False)
         return out
 
@@ -84,13 +96,38 @@ def encode_envelope(items: list[Item]) -> bytes:
     >>> decode_envelope(encode_envelope([o, Heartbeat(3, 30.0, True)])) == [o, Heartbeat(3, 30.0, True)]
     True
     """
-    rows = [
-        ["h", i.source, i.watermark, i.idle]
-        if isinstance(i, Heartbeat)
-        else ["o", i.source, i.kind, i.key, i.client_id, i.ts, i.template, i.young, *i.position]
-        for i in items
-    ]
-    return orjson.dumps({"v": ENVELOPE_VERSION, "items": rows})
+    return orjson.dumps({"v": ENVELOPE_VERSION, "items": [_row(i) for i in items]})
+
+
+def _row(i: Item) -> list:
+    if isinstance(i, Heartbeat):
+        return ["h", i.source, i.watermark, i.idle]
+    if isinstance(i, Observation):
+        return ["o", i.source, i.kind, i.key, i.client_id, i.ts, i.template, i.young, *i.position]
+    reasons = [[r.feature, r.value, r.weight] for r in i.reasons]
+    return [
+        "k", i.source, i.number, i.key, i.status, i.dedup_key, i.risk, i.severity, i.first_seen, i.ts,
+        list(i.members), i.member_count, i.events_seen, reasons,
+    ]  # fmt: skip
+
+
+def _item(row: list) -> Item:
+    tag, source, *rest = row
+    if tag == "h":
+        watermark, idle = rest
+        return Heartbeat(int(source), None if watermark is None else float(watermark), bool(idle))
+    if tag == "o":
+        kind, key, client_id, ts, template, young, offset, index = rest
+        return Observation(
+            kind, key, client_id, float(ts), template, bool(young), int(source), (offset, index)
+        )
+    if tag == "k":
+        number, key, status, dedup_key, risk, severity, first_seen, ts, members, count, events, reasons = rest
+        return KeyDecision(
+            int(source), int(number), key, status, dedup_key, float(risk), severity, float(first_seen),
+            float(ts), tuple(members), int(count), int(events), tuple(Reason(*r) for r in reasons),
+        )  # fmt: skip
+    raise InvalidEnvelope(f"unknown item tag {tag!r}")
 
 
 def decode_envelope(value: bytes | None) -> list[Item]:
@@ -98,22 +135,8 @@ def decode_envelope(value: bytes | None) -> list[Item]:
         doc = orjson.loads(value or b"")
         if doc.get("v") != ENVELOPE_VERSION:
             raise InvalidEnvelope(f"envelope version {doc.get('v')!r}, expected {ENVELOPE_VERSION}")
-        items: list[Item] = []
-        for row in doc["items"]:
-            if row[0] == "h":
-                _, source, watermark, idle = row
-                items.append(
-                    Heartbeat(int(source), None if watermark is None else float(watermark), bool(idle))
-                )
-            else:
-                _, source, kind, key, client_id, ts, template, young, offset, index = row
-                items.append(
-                    Observation(
-                        kind, key, client_id, float(ts), template, bool(young), int(source), (offset, index)
-                    )
-                )
-        return items
+        return [_item(row) for row in doc["items"]]
     except InvalidEnvelope:
         raise
     except (orjson.JSONDecodeError, AttributeError, KeyError, TypeError, ValueError) as exc:
-        raise InvalidEnvelope(f"not an observation envelope: {exc}") from exc
+        raise InvalidEnvelope(f"not an envelope of this stage: {exc}") from exc

@@ -56,6 +56,26 @@ class Heartbeat:
     idle: bool = False
 
 
+@dataclass(frozen=True, slots=True)
+class KeyDecision:
+    """A cluster key's alert decision (its own incident firing, re-sent or resolved), sent on to the
+    swarm stage, which merges the keys whose members overlap into one incident."""
+
+    source: int  # cluster partition
+    number: int  # the source's count of decisions: re-sent ones repeat it
+    key: str  # "kind:value"
+    status: str  # firing or resolved
+    dedup_key: str  # of the key's own incident
+    risk: float
+    severity: str
+    first_seen: float
+    ts: float  # end of the bucket that decided it
+    members: tuple[str, ...]  # young active members, most active first, at most MAX_MEMBERS_LISTED
+    member_count: int
+    events_seen: int
+    reasons: tuple[Reason, ...]
+
+
 def cluster_keys(event: Event) -> list[tuple[str, str]]:
     """
     >>> from streams.core.validate import parse_event

@@ -7,10 +7,11 @@ from collections.abc import Iterable, Iterator
 import orjson
 
 from streams.core.cluster_partition import ClusterPartitionState
-from streams.core.cluster_wire import Item, ObservationRouter
+from streams.core.cluster_wire import Item, Router
 from streams.core.partition import ClientState, InputRecord, Output, PartitionState
 from streams.core.partitioner import partition_for
 from streams.core.records import Alert, DeadLetter
+from streams.core.swarms import SwarmState
 from streams.core.validate import event_time
 from streams.settings import DetectorSettings
 
@@ -22,17 +23,19 @@ class Detector:
     """
 
     def __init__(self, partitions: int, cfg: DetectorSettings, clusters: bool = False):
-        """``clusters``: also run the cross-account cluster partitions (one per input partition)."""
+        """``clusters``: also run the cross-account stages, cluster partitions (one per input
+        partition) and the swarm stage after them."""
         self.states = [PartitionState(p, partitions, cfg, clusters=clusters) for p in range(partitions)]
         self.partitions = partitions
         self.dead_letters: list[DeadLetter] = []
         self.clusters: list[ClusterPartitionState] = []
-        self.router = ObservationRouter(partitions, cfg.cluster_bucket_s)
+        self.to_clusters = Router.to_clusters(partitions, cfg.cluster_bucket_s)
+        self.to_swarms = Router.to_swarms(cfg.cluster_bucket_s)
+        self.swarms = SwarmState(partitions, cfg, self.states[0].model_version)
         if clusters:
-            version = self.states[0].model_version
-            self.clusters = [ClusterPartitionState(p, partitions, cfg, version) for p in range(partitions)]
+            self.clusters = [ClusterPartitionState(p, partitions, cfg) for p in range(partitions)]
             for source in range(partitions):  # every source speaks: none has seen an event yet
-                self._deliver(self.router.route(source, [], None))
+                self._deliver(self.to_clusters.route(source, [], None))
 
     def feed_line(self, line: bytes) -> list[Alert]:
         """One JSONL line: an event (or an envelope of events, routed one by one)."""
@@ -54,7 +57,7 @@ class Detector:
         as the worker's do once its partitions have gone quiet."""
         alerts: list[Alert] = []
         for state in self.states if self.clusters else []:
-            alerts.extend(self._deliver(self.router.idle(state.partition, state.watermark)))
+            alerts.extend(self._deliver(self.to_clusters.idle(state.partition, state.watermark)))
         return alerts
 
     def client_state(self, client_id: str) -> ClientState | None:
@@ -72,10 +75,19 @@ class Detector:
         self.dead_letters.extend(out.dead_letters)
         if not self.clusters:
             return out.alerts
-        return out.alerts + self._deliver(self.router.route(partition, out.observations, state.watermark))
+        return out.alerts + self._deliver(
+            self.to_clusters.route(partition, out.observations, state.watermark)
+        )
 
     def _deliver(self, routed: dict[int, list[Item]]) -> list[Alert]:
-        return [alert for p in sorted(routed) for alert in self.clusters[p].feed(routed[p])]
+        """Items to the cluster partitions, and what they decide on to the swarm stage."""
+        alerts: list[Alert] = []
+        for p in sorted(routed):
+            cluster = self.clusters[p]
+            decisions = cluster.feed(routed[p])
+            for items in self.to_swarms.route(p, decisions, cluster.watermark).values():
+                alerts.extend(self.swarms.feed(items))
+        return alerts
 
 
 def _loads(line: bytes) -> object | None:

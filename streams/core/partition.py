@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 import orjson
 
 from models.base import dump_checkpoint, load_checkpoint
-from streams.core.clusters import Observation, observations
+from streams.core.clusters import KeyDecision, Observation, observations
 from streams.core.features import ClientFeatures
 from streams.core.partitioner import partition_for
 from streams.core.policy import ClientPolicy, Decision, decision_fields
@@ -43,6 +43,7 @@ class Output:
     dead_letters: list[DeadLetter] = field(default_factory=list)
     reroutes: list[Reroute] = field(default_factory=list)
     observations: list[Observation] = field(default_factory=list)  # for the cluster partitions
+    decisions: list[KeyDecision] = field(default_factory=list)  # of cluster keys, for the swarm stage
     events: int = 0  # events applied
     redelivered: int = 0  # records skipped because their offset was already applied
 

@@ -1,0 +1,219 @@
+"""The swarm stage: cluster keys whose members mostly overlap are one incident, one alert. Pure.
+
+One swarm usually shows on several keys at once: its proxy network, its ASN, its user agent and
+each of its templates. The cluster partitions decide per key (``KeyDecision``); this stage, a single
+partition fed by all of them, buckets their decisions by event time (``BucketGate``, with the
+cluster partitions' closed buckets as watermarks) and folds each bucket in a fixed order:
+
+- a key that fires joins the open incident whose listed members overlap its own the most, if at
+  least ``SWARM_OVERLAP`` of the smaller list; otherwise it opens a new incident;
+- an incident is re-sent (same ``dedup_key``, next ``seq``) when its members grow by more than
+  ``cluster_regrow_share`` or its severity rises, and resolves when its last key resolves.
+
+Bounded: an incident keeps the latest decision of at most ``KEYS_KEPT`` keys (each lists at most
+1,000 members); keys beyond that still belong to it, by name only. Decisions of one bucket are
+folded before anything is announced, so keys that fire together open one incident, one alert.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from models.base import dump_checkpoint, load_checkpoint
+from streams.core.buckets import BucketGate
+from streams.core.cluster_wire import InvalidEnvelope, Item, decode_envelope
+from streams.core.clusters import MAX_MEMBERS_LISTED, Heartbeat, KeyDecision
+from streams.core.partition import InputRecord, Output
+from streams.core.policy import SEVERITIES, Decision, decision_fields
+from streams.core.records import Alert, DeadLetter
+from streams.errors import CheckpointError
+from streams.settings import DetectorSettings
+
+SWARM_STATE_FORMAT = 1
+SWARM_OVERLAP = 0.5  # share of the smaller member list two keys must share to be one swarm
+KEYS_KEPT = 16
+
+
+@dataclass(slots=True)
+class Swarm:
+    dedup_key: str
+    founder: str  # the key that opened it
+    first_seen: float
+    seq: int = 0  # 0: opened in the bucket being folded, not announced yet
+    severity: str = "info"
+    names: set[str] = field(default_factory=set)  # its keys whose incidents are open
+    keys: dict[str, KeyDecision] = field(default_factory=dict)  # latest firing decision, <= KEYS_KEPT
+    listed: int = 0  # member count of the last alert sent
+
+    def members(self) -> list[str]:
+        """Members of all its keys, most active first: each key's list taken rank by rank."""
+        lists = [self.keys[name].members for name in sorted(self.keys)]
+        seen: dict[str, None] = {}
+        for rank in range(max((len(m) for m in lists), default=0)):
+            for m in lists:
+                if rank < len(m):
+                    seen.setdefault(m[rank])
+        return list(seen)
+
+    def member_count(self, members: list[str]) -> int:
+        return max([len(members), *(d.member_count for d in self.keys.values())])
+
+    def top_severity(self) -> str:
+        return max((d.severity for d in self.keys.values()), key=SEVERITIES.index, default="info")
+
+
+class SwarmState:
+    def __init__(self, sources: int, cfg: DetectorSettings, model_version: str, replay: bool = False):
+        self.cfg = cfg
+        self.model_version = model_version
+        self.replay = replay
+        self.last_offset = -1  # in the key decisions topic
+        self.gate = BucketGate(sources, cfg.cluster_bucket_s)
+        self.swarms: dict[str, Swarm] = {}  # open incidents by dedup_key
+        self.owner: dict[str, str] = {}  # key name -> dedup_key of the open incident it belongs to
+
+    def apply(self, records: list[InputRecord]) -> Output:
+        """Apply key decision records (envelopes) in offset order."""
+        out = Output()
+        for record in records:
+            if record.offset <= self.last_offset:
+                out.redelivered += 1
+                continue
+            self.last_offset = record.offset
+            try:
+                items = decode_envelope(record.value)
+            except InvalidEnvelope as exc:
+                out.dead_letters.append(
+                    DeadLetter(record.value or b"", "invalid_key_decision", str(exc), record.offset)
+                )
+                continue
+            out.alerts.extend(self.feed(items))
+            out.events += sum(1 for i in items if isinstance(i, KeyDecision))
+        return out
+
+    def feed(self, items: list[Item]) -> list[Alert]:
+        alerts: list[Alert] = []
+        for item in items:
+            if isinstance(item, Heartbeat):
+                for _bucket, decisions in self.gate.hear(item):
+                    alerts.extend(self._close(decisions))
+            elif isinstance(item, KeyDecision):
+                # decided at the end of its bucket: it belongs to that bucket, not the next
+                bucket = round(item.ts / self.cfg.cluster_bucket_s) - 1
+                self.gate.offer(item, bucket, item.source, item.number)
+        return alerts
+
+    def _close(self, decisions: list[KeyDecision]) -> list[Alert]:
+        """Fold a bucket's decisions, then say what changed: keys decided together are announced
+        together."""
+        touched: dict[str, KeyDecision] = {}  # swarm -> the last decision that touched it
+        for d in sorted(decisions, key=lambda d: (d.ts, d.source, d.number)):
+            swarm = self._fold(d)
+            if swarm is not None:
+                touched[swarm.dedup_key] = d
+        alerts = []
+        for dedup_key, d in touched.items():
+            alert = self._announce(self.swarms[dedup_key], d)
+            if alert is not None:
+                alerts.append(alert)
+        return alerts
+
+    def _fold(self, d: KeyDecision) -> Swarm | None:
+        owner = self.owner.get(d.key)
+        if d.status == "resolved":
+            if owner is None:
+                return None
+            swarm = self.swarms[owner]
+            del self.owner[d.key]
+            swarm.names.discard(d.key)
+            if swarm.names:  # the last key's decision stays: the resolved alert lists its members
+                swarm.keys.pop(d.key, None)
+            return swarm
+        swarm = self.swarms[owner] if owner is not None else self._join_or_open(d)
+        swarm.names.add(d.key)
+        if d.key in swarm.keys or len(swarm.keys) < KEYS_KEPT:
+            swarm.keys[d.key] = d
+        return swarm
+
+    def _join_or_open(self, d: KeyDecision) -> Swarm:
+        mine = set(d.members)
+        best, best_share = None, 0.0
+        for dedup_key in sorted(self.swarms):
+            swarm = self.swarms[dedup_key]
+            theirs = swarm.members()
+            share = len(mine.intersection(theirs)) / max(1, min(len(mine), len(theirs)))
+            if share > best_share:
+                best, best_share = swarm, share
+        if best is None or best_share < SWARM_OVERLAP:
+            best = self.swarms[d.dedup_key] = Swarm(d.dedup_key, d.key, d.first_seen)
+        self.owner[d.key] = best.dedup_key
+        return best
+
+    def _announce(self, swarm: Swarm, d: KeyDecision) -> Alert | None:
+        if not swarm.names:
+            del self.swarms[swarm.dedup_key]
+            if swarm.seq == 0:
+                return None  # opened and closed within one bucket: nothing was ever said
+            swarm.seq += 1
+            return self._alert(swarm, "resolved", d)
+        severity = swarm.top_severity()
+        if swarm.seq == 0:
+            swarm.seq, swarm.severity = 1, severity
+            return self._alert(swarm, "firing", d)
+        grew = swarm.member_count(swarm.members()) > swarm.listed * (1 + self.cfg.cluster_regrow_share)
+        rose = SEVERITIES.index(severity) > SEVERITIES.index(swarm.severity)
+        if not (grew or rose):
+            return None
+        swarm.seq += 1
+        swarm.severity = max(swarm.severity, severity, key=SEVERITIES.index)
+        return self._alert(swarm, "firing", d)
+
+    def _alert(self, swarm: Swarm, status: str, d: KeyDecision) -> Alert:
+        members = swarm.members()
+        count = swarm.member_count(members)
+        swarm.listed = count
+        keys = sorted(swarm.names | set(swarm.keys))
+        lead = max(swarm.keys.values(), key=lambda k: (k.risk, k.key), default=d)
+        decision = Decision(
+            status, swarm.dedup_key, swarm.seq, swarm.severity, swarm.first_seen, 0, lead.risk
+        )
+        since = datetime.fromtimestamp(swarm.first_seen, UTC).strftime("%Y-%m-%d %H:%M UTC")
+        kind, value = swarm.founder.split(":", 1)
+        return Alert(
+            **decision_fields(decision),
+            scope="cluster",
+            client_id=None,
+            cluster_key={"kind": kind, "value": value},
+            members=members[:MAX_MEMBERS_LISTED],
+            member_count=count,
+            ts=d.ts,
+            events_seen=max((k.events_seen for k in swarm.keys.values()), default=d.events_seen),
+            reasons=list(lead.reasons),
+            evidence={"cluster_keys": keys, "young_members": [count]},
+            model_version=self.model_version,
+            replay=self.replay,
+            summary=(
+                f"swarm of {count} young clients acting together on {len(keys)} keys "
+                f"({', '.join(keys[:4])}{', ...' if len(keys) > 4 else ''}); risk {lead.risk:.2f} "
+                f"({status} {swarm.severity}) since {since}"
+            ),
+        )
+
+    # -- one serialisable unit --------------------------------------------------------------------
+
+    def snapshot(self) -> bytes:
+        return dump_checkpoint({"format": SWARM_STATE_FORMAT, "state": self.__dict__}, self.model_version)
+
+    @classmethod
+    def restore(cls, blob: bytes, cfg: DetectorSettings) -> SwarmState:
+        payload, _ = load_checkpoint(blob)
+        if payload.get("format") != SWARM_STATE_FORMAT:
+            raise CheckpointError(
+                f"swarm state format {payload.get('format')} is not {SWARM_STATE_FORMAT}: start from "
+                "empty state with a new EXTRACTWATCH_APP_ID"
+            )
+        state = cls.__new__(cls)
+        state.__dict__.update(payload["state"])
+        state.cfg = cfg
+        return state

@@ -1,0 +1,94 @@
+from streams.core.clusters import Heartbeat, KeyDecision
+from streams.core.swarms import SwarmState
+from streams.settings import DetectorSettings
+
+CFG = DetectorSettings()
+T0 = 1_790_000_000.0 - 1_790_000_000.0 % 60
+
+
+def decision(key, members, source=0, number=1, minute=1, status="firing", severity="warning", risk=0.8):
+    ts = T0 + minute * 60
+    return KeyDecision(
+        source, number, key, status, f"cluster:{key}:{int(T0)}", risk, severity, T0, ts,
+        tuple(members), len(members), 100, (),
+    )  # fmt: skip
+
+
+def swarm_stage(sources=2):
+    state = SwarmState(sources, CFG, "test")
+    state.feed([Heartbeat(s, None) for s in range(sources)])
+    return state
+
+
+def close(state, minute, sources=2):
+    return state.feed([Heartbeat(s, T0 + minute * 60) for s in range(sources)])
+
+
+SWARM = [f"s{i}" for i in range(30)]
+
+
+def test_keys_sharing_most_members_are_one_incident_with_one_alert():
+    state = swarm_stage()
+    state.feed([decision("net:198.51.100", SWARM, 0), decision("ua:node-fetch/3", SWARM[:28], 1)])
+    alerts = close(state, 1)
+    assert [a.seq for a in alerts] == [1]
+    assert alerts[0].evidence["cluster_keys"] == ["net:198.51.100", "ua:node-fetch/3"]
+    assert set(alerts[0].members) == set(SWARM) and alerts[0].member_count == 30
+
+
+def test_keys_with_different_members_are_separate_incidents():
+    state = swarm_stage()
+    others = [f"o{i}" for i in range(30)]
+    state.feed([decision("net:198.51.100", SWARM, 0), decision("net:192.0.2", others, 1)])
+    assert len({a.dedup_key for a in close(state, 1)}) == 2
+
+
+def test_an_incident_is_re_sent_with_the_next_seq_only_when_it_grows_by_more_than_a_tenth():
+    state = swarm_stage()
+    state.feed([decision("net:198.51.100", SWARM, 0, number=1)])
+    first = close(state, 1)
+    state.feed([decision("net:198.51.100", [*SWARM, "n1", "n2"], 0, number=2, minute=2)])
+    assert close(state, 2) == [], "7% more members: nothing new to say"
+    state.feed([decision("net:198.51.100", [*SWARM, "n1", "n2", "n3", "n4"], 0, number=3, minute=3)])
+    grown = close(state, 3)
+    assert [(a.dedup_key, a.seq, a.member_count) for a in grown] == [(first[0].dedup_key, 2, 34)]
+
+
+def test_the_incident_resolves_when_its_last_key_resolves():
+    state = swarm_stage()
+    state.feed([decision("net:198.51.100", SWARM, 0), decision("ua:node-fetch/3", SWARM, 1)])
+    close(state, 1)
+    state.feed([decision("net:198.51.100", (), 0, number=2, minute=2, status="resolved")])
+    assert close(state, 2) == []
+    state.feed([decision("ua:node-fetch/3", (), 1, number=2, minute=3, status="resolved")])
+    resolved = close(state, 3)
+    assert [(a.status, a.seq) for a in resolved] == [("resolved", 2)]
+    assert set(resolved[0].members) == set(SWARM), "the resolved alert still says who it was"
+    assert state.swarms == {} and state.owner == {}
+
+
+def test_arrival_order_across_cluster_partitions_does_not_change_the_alerts():
+    a = [decision("net:198.51.100", SWARM, 0, number=n, minute=n) for n in range(1, 6)]
+    b = [decision("ua:node-fetch/3", SWARM[: 20 + 2 * n], 1, number=n, minute=n) for n in range(1, 6)]
+    one, two = swarm_stage(), swarm_stage()
+    one.feed(a + b)
+    two.feed([x for pair in zip(b, a, strict=True) for x in pair])
+    assert [x.to_dict() for x in close(one, 6)] == [x.to_dict() for x in close(two, 6)]
+
+
+def test_a_re_sent_decision_is_folded_once():
+    state = swarm_stage()
+    d = decision("net:198.51.100", SWARM, 0, number=1)
+    state.feed([d, d])
+    assert len(close(state, 1)) == 1
+
+
+def test_a_swarm_stage_restored_from_its_snapshot_goes_on_alike():
+    state = swarm_stage()
+    state.feed([decision("net:198.51.100", SWARM, 0)])
+    close(state, 1)
+    copy = SwarmState.restore(state.snapshot(), CFG)
+    later = [decision("net:198.51.100", [*SWARM, *[f"n{i}" for i in range(10)]], 0, number=2, minute=2)]
+    assert [a.to_dict() for a in copy.feed(later) + close(copy, 2)] == [
+        a.to_dict() for a in state.feed(later) + close(state, 2)
+    ]
