@@ -59,6 +59,7 @@ def topic_specs(settings: Settings) -> list[TopicSpec]:
         TopicSpec(
             observations_topic(settings), p, {"max.message.bytes": str(OBSERVATIONS_MAX_MESSAGE_BYTES)}
         ),
+        TopicSpec(decisions_topic(settings), 1, {"max.message.bytes": str(OBSERVATIONS_MAX_MESSAGE_BYTES)}),
     ]
 
 
