@@ -32,7 +32,8 @@ from faust.types import TP, EventT, StreamT
 from streams.app import App
 from streams.core.cluster_partition import ClusterPartitionState
 from streams.core.cluster_wire import Item, Router, encode_envelope
-from streams.core.partition import InputRecord, Output, PartitionState
+from streams.core.partition import PartitionState
+from streams.core.stage import InputRecord, Output
 from streams.core.swarms import SwarmState
 from streams.settings import Settings
 from streams.topics import OBSERVATIONS_PER_ENVELOPE

@@ -10,9 +10,8 @@ swarm stage (``swarms``) merges into alerts.
 
 from __future__ import annotations
 
-from models.base import dump_checkpoint, load_checkpoint
 from streams.core.buckets import BucketGate
-from streams.core.cluster_wire import InvalidEnvelope, Item, decode_envelope
+from streams.core.cluster_wire import Item
 from streams.core.clusters import (
     MAX_MEMBERS_LISTED,
     Heartbeat,
@@ -23,16 +22,15 @@ from streams.core.clusters import (
     cluster_features,
     cluster_risk,
 )
-from streams.core.partition import InputRecord, Output
 from streams.core.policy import Decision
-from streams.core.records import DeadLetter
-from streams.errors import CheckpointError
+from streams.core.stage import EnvelopeStage, Output
 from streams.settings import DetectorSettings
 
-CLUSTER_STATE_FORMAT = 1
 
+class ClusterPartitionState(EnvelopeStage):
+    STATE_FORMAT = 1
+    DEAD_REASON = "invalid_observation"
 
-class ClusterPartitionState:
     def __init__(self, partition: int, sources: int, cfg: DetectorSettings):
         self.partition = partition
         self.cfg = cfg
@@ -48,24 +46,12 @@ class ClusterPartitionState:
 
     # -- applying ---------------------------------------------------------------------------------
 
-    def apply(self, records: list[InputRecord]) -> Output:
-        """Apply repartition records (observation envelopes) in offset order."""
-        out = Output()
-        for record in records:
-            if record.offset <= self.last_offset:
-                out.redelivered += 1
-                continue
-            self.last_offset = record.offset
-            try:
-                items = decode_envelope(record.value)
-            except InvalidEnvelope as exc:
-                out.dead_letters.append(
-                    DeadLetter(record.value or b"", "invalid_observation", str(exc), record.offset)
-                )
-                continue
-            out.decisions.extend(self.feed(items))
-            out.events += sum(1 for i in items if isinstance(i, Observation))
-        return out
+    @property
+    def model_version(self) -> str:
+        return f"cfg-{self.cfg.version}"
+
+    def _collect(self, out: Output, decisions: list[KeyDecision]) -> None:
+        out.decisions.extend(decisions)
 
     def feed(self, items: list[Item]) -> list[KeyDecision]:
         decisions: list[KeyDecision] = []
@@ -153,23 +139,3 @@ class ClusterPartitionState:
             events_seen=key.events,
             reasons=tuple(key.last_reasons),
         )
-
-    # -- one serialisable unit --------------------------------------------------------------------
-
-    def snapshot(self) -> bytes:
-        return dump_checkpoint(
-            {"format": CLUSTER_STATE_FORMAT, "state": self.__dict__}, f"cfg-{self.cfg.version}"
-        )
-
-    @classmethod
-    def restore(cls, blob: bytes, cfg: DetectorSettings) -> ClusterPartitionState:
-        payload, _ = load_checkpoint(blob)
-        if payload.get("format") != CLUSTER_STATE_FORMAT:
-            raise CheckpointError(
-                f"cluster state format {payload.get('format')} is not {CLUSTER_STATE_FORMAT}: start from "
-                "empty state with a new EXTRACTWATCH_APP_ID"
-            )
-        state = cls.__new__(cls)
-        state.__dict__.update(payload["state"])
-        state.cfg = cfg
-        return state

@@ -8,9 +8,10 @@ import orjson
 
 from streams.core.cluster_partition import ClusterPartitionState
 from streams.core.cluster_wire import Item, Router
-from streams.core.partition import ClientState, InputRecord, Output, PartitionState
+from streams.core.partition import ClientState, PartitionState
 from streams.core.partitioner import partition_for
 from streams.core.records import Alert, DeadLetter
+from streams.core.stage import InputRecord, Output
 from streams.core.swarms import SwarmState
 from streams.core.validate import event_time
 from streams.settings import DetectorSettings

@@ -13,39 +13,17 @@ from datetime import UTC, datetime
 
 import orjson
 
-from models.base import dump_checkpoint, load_checkpoint
-from streams.core.clusters import KeyDecision, Observation, observations
+from streams.core.clusters import observations
 from streams.core.features import ClientFeatures
 from streams.core.partitioner import partition_for
 from streams.core.policy import ClientPolicy, Decision, decision_fields
 from streams.core.records import Alert, DeadLetter, Event, Reason, Reroute
 from streams.core.scoring import RiskScorer
+from streams.core.stage import InputRecord, Output, Stage
 from streams.core.validate import InvalidEvent, decode_message, parse_event
-from streams.errors import CheckpointError
 from streams.settings import DetectorSettings
 
-STATE_FORMAT = 2  # 2: partitions remember their earliest event time
 _EXPIRY_SCAN_EVERY = 1000  # events between scans for idle clients
-
-
-@dataclass(frozen=True, slots=True)
-class InputRecord:
-    """What the adapter hands the core: a Kafka record's offset, timestamp (seconds) and value."""
-
-    offset: int
-    timestamp: float
-    value: bytes | None
-
-
-@dataclass(slots=True)
-class Output:
-    alerts: list[Alert] = field(default_factory=list)
-    dead_letters: list[DeadLetter] = field(default_factory=list)
-    reroutes: list[Reroute] = field(default_factory=list)
-    observations: list[Observation] = field(default_factory=list)  # for the cluster partitions
-    decisions: list[KeyDecision] = field(default_factory=list)  # of cluster keys, for the swarm stage
-    events: int = 0  # events applied
-    redelivered: int = 0  # records skipped because their offset was already applied
 
 
 @dataclass(slots=True)
@@ -57,7 +35,9 @@ class ClientState:
     last_reasons: list[Reason] = field(default_factory=list)
 
 
-class PartitionState:
+class PartitionState(Stage):
+    STATE_FORMAT = 2  # 2: partitions remember their earliest event time
+
     def __init__(
         self,
         partition: int,
@@ -92,11 +72,7 @@ class PartitionState:
     def apply(self, records: list[InputRecord]) -> Output:
         """Apply records in partition order; offsets at or below the last applied are skipped."""
         out = Output()
-        for record in records:
-            if record.offset <= self.last_offset:
-                out.redelivered += 1
-                continue
-            self.last_offset = record.offset
+        for record in self._unapplied(records, out):
             items, dead = decode_message(record.value)
             if dead is not None:
                 out.dead_letters.append(_at(dead, record.offset))
@@ -228,25 +204,6 @@ class PartitionState:
             "watermark": self.watermark,
             "clients": clients,
         }
-
-    # -- one serialisable unit --------------------------------------------------------------------
-
-    def snapshot(self) -> bytes:
-        return dump_checkpoint({"format": STATE_FORMAT, "state": self.__dict__}, self.model_version)
-
-    @classmethod
-    def restore(cls, blob: bytes, cfg: DetectorSettings) -> PartitionState:
-        """Rebuild a partition from its snapshot; the current thresholds apply from now on."""
-        payload, _ = load_checkpoint(blob)
-        if payload.get("format") != STATE_FORMAT:
-            raise CheckpointError(
-                f"state format {payload.get('format')} is not {STATE_FORMAT}: start from empty state "
-                "with a new EXTRACTWATCH_APP_ID"
-            )
-        state = cls.__new__(cls)
-        state.__dict__.update(payload["state"])
-        state.cfg = cfg
-        return state
 
 
 def _at(dead: DeadLetter, offset: int) -> DeadLetter:

@@ -20,17 +20,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from models.base import dump_checkpoint, load_checkpoint
 from streams.core.buckets import BucketGate
-from streams.core.cluster_wire import InvalidEnvelope, Item, decode_envelope
+from streams.core.cluster_wire import Item
 from streams.core.clusters import MAX_MEMBERS_LISTED, Heartbeat, KeyDecision
-from streams.core.partition import InputRecord, Output
 from streams.core.policy import SEVERITIES, Decision, decision_fields
-from streams.core.records import Alert, DeadLetter
-from streams.errors import CheckpointError
+from streams.core.records import Alert
+from streams.core.stage import EnvelopeStage, Output
 from streams.settings import DetectorSettings
 
-SWARM_STATE_FORMAT = 1
 SWARM_OVERLAP = 0.5  # share of the smaller member list two keys must share to be one swarm
 KEYS_KEPT = 16
 
@@ -63,7 +60,10 @@ class Swarm:
         return max((d.severity for d in self.keys.values()), key=SEVERITIES.index, default="info")
 
 
-class SwarmState:
+class SwarmState(EnvelopeStage):
+    STATE_FORMAT = 1
+    DEAD_REASON = "invalid_key_decision"
+
     def __init__(self, sources: int, cfg: DetectorSettings, model_version: str, replay: bool = False):
         self.cfg = cfg
         self.model_version = model_version
@@ -73,24 +73,8 @@ class SwarmState:
         self.swarms: dict[str, Swarm] = {}  # open incidents by dedup_key
         self.owner: dict[str, str] = {}  # key name -> dedup_key of the open incident it belongs to
 
-    def apply(self, records: list[InputRecord]) -> Output:
-        """Apply key decision records (envelopes) in offset order."""
-        out = Output()
-        for record in records:
-            if record.offset <= self.last_offset:
-                out.redelivered += 1
-                continue
-            self.last_offset = record.offset
-            try:
-                items = decode_envelope(record.value)
-            except InvalidEnvelope as exc:
-                out.dead_letters.append(
-                    DeadLetter(record.value or b"", "invalid_key_decision", str(exc), record.offset)
-                )
-                continue
-            out.alerts.extend(self.feed(items))
-            out.events += sum(1 for i in items if isinstance(i, KeyDecision))
-        return out
+    def _collect(self, out: Output, alerts: list[Alert]) -> None:
+        out.alerts.extend(alerts)
 
     def feed(self, items: list[Item]) -> list[Alert]:
         alerts: list[Alert] = []
@@ -199,21 +183,3 @@ class SwarmState:
                 f"({status} {swarm.severity}) since {since}"
             ),
         )
-
-    # -- one serialisable unit --------------------------------------------------------------------
-
-    def snapshot(self) -> bytes:
-        return dump_checkpoint({"format": SWARM_STATE_FORMAT, "state": self.__dict__}, self.model_version)
-
-    @classmethod
-    def restore(cls, blob: bytes, cfg: DetectorSettings) -> SwarmState:
-        payload, _ = load_checkpoint(blob)
-        if payload.get("format") != SWARM_STATE_FORMAT:
-            raise CheckpointError(
-                f"swarm state format {payload.get('format')} is not {SWARM_STATE_FORMAT}: start from "
-                "empty state with a new EXTRACTWATCH_APP_ID"
-            )
-        state = cls.__new__(cls)
-        state.__dict__.update(payload["state"])
-        state.cfg = cfg
-        return state

@@ -124,7 +124,7 @@ def test_no_bucket_closes_before_every_source_has_spoken():
 
 def test_repartition_records_are_applied_once_and_a_bad_one_is_dead_lettered():
     from streams.core.cluster_wire import encode_envelope
-    from streams.core.partition import InputRecord
+    from streams.core.stage import InputRecord
 
     state = cluster()
     good = encode_envelope([obs("a", T0 + 1), Heartbeat(0, T0 + 120), Heartbeat(1, T0 + 120)])
@@ -145,7 +145,8 @@ def test_a_cluster_partition_restored_from_its_snapshot_goes_on_alike():
 
 
 def test_partitions_emit_one_observation_per_key_only_when_clusters_run():
-    from streams.core.partition import InputRecord, PartitionState
+    from streams.core.partition import PartitionState
+    from streams.core.stage import InputRecord
     from tests.helpers import encoded
 
     value = encoded(asn=64500, user_agent="sdk/1", prompt="Explain the cache", ts=T0)

@@ -3,8 +3,9 @@ from dataclasses import replace
 import orjson
 import pytest
 
-from streams.core.partition import InputRecord, PartitionState
+from streams.core.partition import PartitionState
 from streams.core.partitioner import partition_for
+from streams.core.stage import InputRecord
 from streams.errors import CheckpointError
 from streams.settings import DetectorSettings
 from tests.helpers import encoded, raw_event

@@ -1,0 +1,104 @@
+"""What every stage's state shares: it is one serialisable unit, and the stages after the input
+partitions read envelopes of items from an internal topic. Pure."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Self
+
+from models.base import dump_checkpoint, load_checkpoint
+from streams.core.cluster_wire import InvalidEnvelope, Item, decode_envelope
+from streams.core.clusters import Heartbeat, KeyDecision, Observation
+from streams.core.records import Alert, DeadLetter, Reroute
+from streams.errors import CheckpointError
+from streams.settings import DetectorSettings
+
+
+@dataclass(frozen=True, slots=True)
+class InputRecord:
+    """What the adapter hands the core: a Kafka record's offset, timestamp (seconds) and value."""
+
+    offset: int
+    timestamp: float
+    value: bytes | None
+
+
+@dataclass(slots=True)
+class Output:
+    """What applying records gives, for the adapter to send on."""
+
+    alerts: list[Alert] = field(default_factory=list)
+    dead_letters: list[DeadLetter] = field(default_factory=list)
+    reroutes: list[Reroute] = field(default_factory=list)
+    observations: list[Observation] = field(default_factory=list)  # for the cluster partitions
+    decisions: list[KeyDecision] = field(default_factory=list)  # of cluster keys, for the swarm stage
+    events: int = 0  # events (or items) applied
+    redelivered: int = 0  # records skipped because their offset was already applied
+
+
+class Snapshotted:
+    """``snapshot()`` writes every attribute with ``STATE_FORMAT`` and the River version;
+    ``restore()`` rebuilds it, with the current thresholds (``cfg``) from now on."""
+
+    STATE_FORMAT: ClassVar[int]
+    cfg: DetectorSettings
+    model_version: str
+
+    def snapshot(self) -> bytes:
+        return dump_checkpoint({"format": self.STATE_FORMAT, "state": self.__dict__}, self.model_version)
+
+    @classmethod
+    def restore(cls, blob: bytes, cfg: DetectorSettings) -> Self:
+        payload, _ = load_checkpoint(blob)
+        if payload.get("format") != cls.STATE_FORMAT:
+            raise CheckpointError(
+                f"{cls.__name__} format {payload.get('format')} is not {cls.STATE_FORMAT}: start from "
+                "empty state with a new EXTRACTWATCH_APP_ID"
+            )
+        state = cls.__new__(cls)
+        state.__dict__.update(payload["state"])
+        state.cfg = cfg
+        return state
+
+
+class Stage(Snapshotted):
+    """State of one partition of a topic: applies each record once, in offset order."""
+
+    last_offset: int  # the last offset applied
+
+    def _unapplied(self, records: list[InputRecord], out: Output) -> Iterator[InputRecord]:
+        """The records past the last offset applied, which each advance it; the others are counted
+        as redelivered (a restart re-reads from the committed offset, behind the snapshot)."""
+        for record in records:
+            if record.offset <= self.last_offset:
+                out.redelivered += 1
+                continue
+            self.last_offset = record.offset
+            yield record
+
+
+class EnvelopeStage(Stage):
+    """A stage fed by envelopes (``cluster_wire``); a record that is not one is dead-lettered under
+    ``DEAD_REASON``."""
+
+    DEAD_REASON: ClassVar[str]
+
+    def feed(self, items: list[Item]) -> list[Any]:
+        raise NotImplementedError
+
+    def _collect(self, out: Output, results: list[Any]) -> None:
+        raise NotImplementedError
+
+    def apply(self, records: list[InputRecord]) -> Output:
+        out = Output()
+        for record in self._unapplied(records, out):
+            try:
+                items = decode_envelope(record.value)
+            except InvalidEnvelope as exc:
+                dead = DeadLetter(record.value or b"", self.DEAD_REASON, str(exc), record.offset)
+                out.dead_letters.append(dead)
+                continue
+            self._collect(out, self.feed(items))
+            out.events += sum(1 for i in items if not isinstance(i, Heartbeat))
+        return out
