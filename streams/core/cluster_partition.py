@@ -21,6 +21,9 @@ from streams.core.clusters import (
     Observation,
     cluster_features,
     cluster_risk,
+    has_new_members,
+    remember_listed,
+    young_ranked,
 )
 from streams.core.policy import Decision
 from streams.core.stage import EnvelopeStage, Output
@@ -90,15 +93,16 @@ class ClusterPartitionState(EnvelopeStage):
         key.last_risk, key.last_reasons = cluster_risk(features)
         decision = key.policy.observe(name, key.last_risk, end, 1, self.cfg, scope="cluster")
         incident = key.policy.incident
-        young = sum(1 for _, m in active if m.young)
-        grew = young > key.listed_members * (1 + self.cfg.cluster_regrow_share)
+        young = young_ranked(active)
+        listing = young[:MAX_MEMBERS_LISTED]
+        grew = has_new_members(key.listed, listing, self.cfg.cluster_regrow_share)
         if decision is None and incident is not None and key.last_risk >= self.cfg.fire_threshold and grew:
-            incident.seq += 1  # the swarm grew: same incident, next seq
+            incident.seq += 1  # new members: same incident, next seq
             decision = Decision.of("firing", incident, key.last_risk)
         if decision is None:
             return None
-        key.listed_members = young
-        return self._decision(name, key, active, decision, end)
+        remember_listed(key.listed, listing)
+        return self._decision(name, key, listing, len(young), decision, end)
 
     def _resolve_and_expire_quiet_keys(self, end: float) -> list[KeyDecision]:
         """A key whose swarm went quiet resolves ``resolve_after_s`` after its last activity; keys idle
@@ -113,16 +117,15 @@ class ClusterPartitionState(EnvelopeStage):
                     incident.low_since = key.last_ts  # quiet since: never scored low, just gone
                 decision = key.policy.maybe_resolve(end, self.cfg, key.last_risk)
                 if decision is not None:
-                    decisions.append(self._decision(name, key, [], decision, end))
+                    key.listed.clear()
+                    decisions.append(self._decision(name, key, [], 0, decision, end))
             if key.policy.incident is None and key.last_ts < expire_before:
                 del self.keys[name]
         return decisions
 
     def _decision(
-        self, name: str, key: KeyState, active: list[tuple[str, Member]], decision: Decision, ts: float
+        self, name: str, key: KeyState, listing: list[str], count: int, decision: Decision, ts: float
     ) -> KeyDecision:
-        # the swarm is the young accounts acting together; older ones on the same key are bystanders
-        ranked = sorted(((cid, m) for cid, m in active if m.young), key=lambda cm: (-cm[1].events, cm[0]))
         self.decisions += 1
         return KeyDecision(
             source=self.partition,
@@ -134,8 +137,8 @@ class ClusterPartitionState(EnvelopeStage):
             severity=decision.severity,
             first_seen=decision.first_seen,
             ts=float(ts),
-            members=tuple(cid for cid, _ in ranked[:MAX_MEMBERS_LISTED]),
-            member_count=len(ranked),
+            members=tuple(listing),
+            member_count=count,
             events_seen=key.events,
             reasons=tuple(key.last_reasons),
         )

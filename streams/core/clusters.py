@@ -139,7 +139,7 @@ class KeyState:
     last_ts: float = 0.0
     events: int = 0
     policy: ClientPolicy = field(default_factory=ClientPolicy)
-    listed_members: int = 0  # member count of the last alert sent
+    listed: set[str] = field(default_factory=set)  # members listed by the open incident's decisions
     last_risk: float = 0.0
     last_reasons: list[Reason] = field(default_factory=list)
 
@@ -187,6 +187,34 @@ class KeyState:
     def active(self, now: float, cfg: DetectorSettings) -> list[tuple[str, Member]]:
         horizon = now - cfg.cluster_active_s
         return [(cid, m) for cid, m in self.members.items() if m.last_ts >= horizon]
+
+
+def young_ranked(active: list[tuple[str, Member]]) -> list[str]:
+    """The young active members, most active first: the swarm; older ones on a key are bystanders."""
+    ranked = sorted(((cid, m) for cid, m in active if m.young), key=lambda cm: (-cm[1].events, cm[0]))
+    return [cid for cid, _ in ranked]
+
+
+LISTED_REMEMBERED = 10 * MAX_MEMBERS_LISTED  # members remembered as listed, per open incident
+
+
+def has_new_members(listed: set[str], listing: list[str], share: float) -> bool:
+    """More than ``share`` of a listing's members were not listed before: the swarm grew, or its
+    accounts rotated. Bounded: once ``LISTED_REMEMBERED`` are remembered, only severity re-sends.
+
+    >>> has_new_members({"a", "b", "c"}, ["a", "b", "c", "d"], 0.1), has_new_members({"a"}, ["a"], 0.1)
+    (True, False)
+    """
+    if len(listed) >= LISTED_REMEMBERED:
+        return False
+    return sum(1 for m in listing if m not in listed) > share * max(1, len(listed))
+
+
+def remember_listed(listed: set[str], listing: list[str]) -> None:
+    for member in listing:
+        if len(listed) >= LISTED_REMEMBERED:
+            return
+        listed.add(member)
 
 
 def cluster_features(key: KeyState, active: list[tuple[str, Member]]) -> dict[str, float]:

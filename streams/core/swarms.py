@@ -7,8 +7,9 @@ cluster partitions' closed buckets as watermarks) and folds each bucket in a fix
 
 - a key that fires joins the open incident whose listed members overlap its own the most, if at
   least ``SWARM_OVERLAP`` of the smaller list; otherwise it opens a new incident;
-- an incident is re-sent (same ``dedup_key``, next ``seq``) when its members grow by more than
-  ``cluster_regrow_share`` or its severity rises, and resolves when its last key resolves.
+- an incident is re-sent (same ``dedup_key``, next ``seq``) when more than ``cluster_regrow_share``
+  of its members were not listed before (it grew, or its accounts rotated) or its severity rises,
+  and resolves when its last key resolves.
 
 Bounded: an incident keeps the latest decision of at most ``KEYS_KEPT`` keys (each lists at most
 1,000 members); keys beyond that still belong to it, by name only. Decisions of one bucket are
@@ -22,7 +23,13 @@ from datetime import UTC, datetime
 
 from streams.core.buckets import BucketGate
 from streams.core.cluster_wire import Item
-from streams.core.clusters import MAX_MEMBERS_LISTED, Heartbeat, KeyDecision
+from streams.core.clusters import (
+    MAX_MEMBERS_LISTED,
+    Heartbeat,
+    KeyDecision,
+    has_new_members,
+    remember_listed,
+)
 from streams.core.policy import SEVERITIES, Decision, decision_fields
 from streams.core.records import Alert
 from streams.core.stage import EnvelopeStage, Output
@@ -41,7 +48,7 @@ class Swarm:
     severity: str = "info"
     names: set[str] = field(default_factory=set)  # its keys whose incidents are open
     keys: dict[str, KeyDecision] = field(default_factory=dict)  # latest firing decision, <= KEYS_KEPT
-    listed: int = 0  # member count of the last alert sent
+    listed: set[str] = field(default_factory=set)  # members its alerts have listed
 
     def members(self) -> list[str]:
         """Members of all its keys, most active first: each key's list taken rank by rank."""
@@ -145,7 +152,8 @@ class SwarmState(EnvelopeStage):
         if swarm.seq == 0:
             swarm.seq, swarm.severity = 1, severity
             return self._alert(swarm, "firing", d)
-        grew = swarm.member_count(swarm.members()) > swarm.listed * (1 + self.cfg.cluster_regrow_share)
+        listing = swarm.members()[:MAX_MEMBERS_LISTED]
+        grew = has_new_members(swarm.listed, listing, self.cfg.cluster_regrow_share)
         rose = SEVERITIES.index(severity) > SEVERITIES.index(swarm.severity)
         if not (grew or rose):
             return None
@@ -154,9 +162,9 @@ class SwarmState(EnvelopeStage):
         return self._alert(swarm, "firing", d)
 
     def _alert(self, swarm: Swarm, status: str, d: KeyDecision) -> Alert:
-        members = swarm.members()
-        count = swarm.member_count(members)
-        swarm.listed = count
+        everyone = swarm.members()
+        members, count = everyone[:MAX_MEMBERS_LISTED], swarm.member_count(everyone)
+        remember_listed(swarm.listed, members)
         keys = sorted(swarm.names | set(swarm.keys))
         lead = max(swarm.keys.values(), key=lambda k: (k.risk, k.key), default=d)
         decision = Decision(
@@ -169,7 +177,7 @@ class SwarmState(EnvelopeStage):
             scope="cluster",
             client_id=None,
             cluster_key={"kind": kind, "value": value},
-            members=members[:MAX_MEMBERS_LISTED],
+            members=members,
             member_count=count,
             ts=d.ts,
             events_seen=max((k.events_seen for k in swarm.keys.values()), default=d.events_seen),

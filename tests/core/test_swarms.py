@@ -43,7 +43,7 @@ def test_keys_with_different_members_are_separate_incidents():
     assert len({a.dedup_key for a in close(state, 1)}) == 2
 
 
-def test_an_incident_is_re_sent_with_the_next_seq_only_when_it_grows_by_more_than_a_tenth():
+def test_an_incident_is_re_sent_with_the_next_seq_only_when_over_a_tenth_of_its_members_are_new():
     state = swarm_stage()
     state.feed([decision("net:198.51.100", SWARM, 0, number=1)])
     first = close(state, 1)
@@ -52,6 +52,17 @@ def test_an_incident_is_re_sent_with_the_next_seq_only_when_it_grows_by_more_tha
     state.feed([decision("net:198.51.100", [*SWARM, "n1", "n2", "n3", "n4"], 0, number=3, minute=3)])
     grown = close(state, 3)
     assert [(a.dedup_key, a.seq, a.member_count) for a in grown] == [(first[0].dedup_key, 2, 34)]
+
+
+def test_a_swarm_rotating_its_accounts_is_re_sent_though_its_size_stays():
+    state = swarm_stage()
+    state.feed([decision("net:198.51.100", SWARM, 0, number=1)])
+    close(state, 1)
+    rotated = [*SWARM[10:], *[f"r{i}" for i in range(10)]]
+    state.feed([decision("net:198.51.100", rotated, 0, number=2, minute=2)])
+    again = close(state, 2)
+    assert [(a.seq, a.member_count) for a in again] == [(2, 30)]
+    assert {f"r{i}" for i in range(10)} <= set(again[0].members)
 
 
 def test_the_incident_resolves_when_its_last_key_resolves():
