@@ -22,8 +22,8 @@ SEED, HOURS = 4, 4
 ENV = {"EXTRACTWATCH_SNAPSHOT_EVERY": "300", "EXTRACTWATCH_SNAPSHOT_INTERVAL_S": "0.5"}
 
 
-def swarm_traffic() -> tuple[list[bytes], set[str]]:
-    events, truth = traffic(SEED, START, HOURS * 3600, scenarios=(*SKELETON, "swarm"))
+def swarm_traffic(hours: float = HOURS) -> tuple[list[bytes], set[str]]:
+    events, truth = traffic(SEED, START, hours * 3600, scenarios=(*SKELETON, "swarm"))
     return [orjson.dumps(e) for e in events], {t.client_id for t in truth if t.scenario == "swarm"}
 
 

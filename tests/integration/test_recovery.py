@@ -9,7 +9,7 @@ from streams.errors import ExtractwatchError
 from streams.produce import publish
 from streams.state_export import export
 from tests.integration.conftest import committed_total, end_offsets, group_is_stable_with, wait_for
-from tests.integration.test_pipeline import detect_alerts, live_alerts, simulated
+from tests.integration.test_clusters import assert_live_matches_detect, swarm_traffic
 
 pytestmark = pytest.mark.integration
 
@@ -28,7 +28,8 @@ def snapshots_at_end(settings) -> bool:
 
 
 def test_kill_9_mid_stream_then_restart_gives_exactly_the_detect_alerts(settings, start_worker):
-    lines, _ = simulated(seed=5, hours=8)
+    # with a swarm: the cluster and swarm stages recover too, and drop what a restart sends again
+    lines, swarm = swarm_traffic(hours=6)
     report = publish(settings, lines)
     assert report.failed == 0
     total = report.messages
@@ -57,25 +58,8 @@ def test_kill_9_mid_stream_then_restart_gives_exactly_the_detect_alerts(settings
     # that harmless (a later restart skips what it re-reads); the README lists it as a limitation.
     wait_for(lambda: snapshots_at_end(settings), 180, "every partition's snapshot at its last record", second)
 
-    # Same alert ids with identical content (risk, events_seen, ...) as one uninterrupted pass:
-    # an event lost or applied twice would change the features and so the alerts.
-    assert live_alerts(settings) == detect_alerts(settings, lines)
+    # Same alert ids with identical content (risk, events_seen, members, ...) as one uninterrupted
+    # pass: an event or observation lost or applied twice would change the features and the alerts.
+    assert_live_matches_detect(settings, lines, swarm, [second])
     log = second.log_path.read_text()
     assert '"restored": true' in log, "the restarted worker resumed from a snapshot"
-
-
-def test_two_workers_share_the_partitions_and_give_the_detect_alerts(settings, start_worker):
-    # Both workers join before any traffic; a rebalance in the middle of a stream is not covered
-    # yet (see the README's known limitations).
-    env = {"EXTRACTWATCH_SNAPSHOT_EVERY": "300", "EXTRACTWATCH_SNAPSHOT_INTERVAL_S": "0.5"}
-    workers = [start_worker(**env), start_worker(**env)]
-    wait_for(lambda: group_is_stable_with(settings, 2), 120, "both workers in a stable group", workers[0])
-    lines, _ = simulated(seed=6, hours=6)
-    report = publish(settings, lines)
-    assert report.failed == 0
-    wait_for(lambda: committed_total(settings) >= report.messages, 240, "all input committed", workers[0])
-
-    assert all(w.alive() for w in workers)
-    logs = [w.log_path.read_text() for w in workers]
-    assert all('"partition state ready"' in log for log in logs), "both workers applied partitions"
-    assert live_alerts(settings) == detect_alerts(settings, lines)
