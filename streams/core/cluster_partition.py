@@ -95,13 +95,16 @@ class ClusterPartitionState(EnvelopeStage):
         incident = key.policy.incident
         young = young_ranked(active)
         listing = young[:MAX_MEMBERS_LISTED]
-        grew = has_new_members(key.listed, listing, self.cfg.cluster_regrow_share)
+        # the last few stragglers never make a tenth: they are listed at most an hour later
+        catch_up = end - key.listed_at >= self.cfg.cluster_active_s
+        grew = has_new_members(key.listed, listing, self.cfg.cluster_regrow_share, catch_up)
         if decision is None and incident is not None and key.last_risk >= self.cfg.fire_threshold and grew:
             incident.seq += 1  # new members: same incident, next seq
             decision = Decision.of("firing", incident, key.last_risk)
         if decision is None:
             return None
         remember_listed(key.listed, listing)
+        key.listed_at = end
         return self._decision(name, key, listing, len(young), decision, end)
 
     def _resolve_and_expire_quiet_keys(self, end: float) -> list[KeyDecision]:

@@ -140,6 +140,7 @@ class KeyState:
     events: int = 0
     policy: ClientPolicy = field(default_factory=ClientPolicy)
     listed: set[str] = field(default_factory=set)  # members listed by the open incident's decisions
+    listed_at: float = 0.0  # event time of its last decision
     last_risk: float = 0.0
     last_reasons: list[Reason] = field(default_factory=list)
 
@@ -198,16 +199,19 @@ def young_ranked(active: list[tuple[str, Member]]) -> list[str]:
 LISTED_REMEMBERED = 10 * MAX_MEMBERS_LISTED  # members remembered as listed, per open incident
 
 
-def has_new_members(listed: set[str], listing: list[str], share: float) -> bool:
-    """More than ``share`` of a listing's members were not listed before: the swarm grew, or its
-    accounts rotated. Bounded: once ``LISTED_REMEMBERED`` are remembered, only severity re-sends.
+def has_new_members(listed: set[str], listing: list[str], share: float, catch_up: bool) -> bool:
+    """More than ``share`` of a listing's members were not listed before (the swarm grew, or its
+    accounts rotated), or, with ``catch_up``, any were. Bounded: once ``LISTED_REMEMBERED`` are
+    remembered, only severity re-sends.
 
-    >>> has_new_members({"a", "b", "c"}, ["a", "b", "c", "d"], 0.1), has_new_members({"a"}, ["a"], 0.1)
-    (True, False)
+    >>> listed = {"a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k"}
+    >>> [has_new_members(listed, [*listed, "new"], 0.1, catch_up) for catch_up in (False, True)]
+    [False, True]
     """
     if len(listed) >= LISTED_REMEMBERED:
         return False
-    return sum(1 for m in listing if m not in listed) > share * max(1, len(listed))
+    new = sum(1 for m in listing if m not in listed)
+    return new > share * max(1, len(listed)) or (catch_up and new > 0)
 
 
 def remember_listed(listed: set[str], listing: list[str]) -> None:

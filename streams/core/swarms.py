@@ -8,8 +8,9 @@ cluster partitions' closed buckets as watermarks) and folds each bucket in a fix
 - a key that fires joins the open incident whose listed members overlap its own the most, if at
   least ``SWARM_OVERLAP`` of the smaller list; otherwise it opens a new incident;
 - an incident is re-sent (same ``dedup_key``, next ``seq``) when more than ``cluster_regrow_share``
-  of its members were not listed before (it grew, or its accounts rotated) or its severity rises,
-  and resolves when its last key resolves.
+  of its members were not listed before (it grew, or its accounts rotated), when any were and its
+  last alert is ``cluster_active_s`` (1 h) old, or when its severity rises; it resolves when its
+  last key resolves.
 
 Bounded: an incident keeps the latest decision of at most ``KEYS_KEPT`` keys (each lists at most
 1,000 members); keys beyond that still belong to it, by name only. Decisions of one bucket are
@@ -49,19 +50,29 @@ class Swarm:
     names: set[str] = field(default_factory=set)  # its keys whose incidents are open
     keys: dict[str, KeyDecision] = field(default_factory=dict)  # latest firing decision, <= KEYS_KEPT
     listed: set[str] = field(default_factory=set)  # members its alerts have listed
+    listed_at: float = 0.0  # event time of its last alert
 
     def members(self) -> list[str]:
-        """Members of all its keys, most active first: each key's list taken rank by rank."""
+        """Members of its keys, most active first (each key's list taken rank by rank). With two keys
+        or more, only members listed by at least two: a young customer who merely shares a popular
+        user agent or cloud network with the swarm is a bystander, a swarm member shares more."""
         lists = [self.keys[name].members for name in sorted(self.keys)]
-        seen: dict[str, None] = {}
+        ranked: dict[str, int] = {}  # member -> how many lists name it, in rank order
         for rank in range(max((len(m) for m in lists), default=0)):
             for m in lists:
                 if rank < len(m):
-                    seen.setdefault(m[rank])
-        return list(seen)
+                    ranked[m[rank]] = ranked.get(m[rank], 0) + 1
+        needed = 2 if len(lists) > 1 else 1
+        return [m for m, n in ranked.items() if n >= needed]
 
     def member_count(self, members: list[str]) -> int:
-        return max([len(members), *(d.member_count for d in self.keys.values())])
+        """Exact while no key lists fewer members than it has; beyond, the second-largest key's
+        count is what at least two keys can hold."""
+        counts = sorted(d.member_count for d in self.keys.values())
+        capped = any(len(d.members) < d.member_count for d in self.keys.values())
+        if not capped:
+            return len(members)
+        return max(len(members), counts[-2] if len(counts) > 1 else counts[-1])
 
     def top_severity(self) -> str:
         return max((d.severity for d in self.keys.values()), key=SEVERITIES.index, default="info")
@@ -153,7 +164,8 @@ class SwarmState(EnvelopeStage):
             swarm.seq, swarm.severity = 1, severity
             return self._alert(swarm, "firing", d)
         listing = swarm.members()[:MAX_MEMBERS_LISTED]
-        grew = has_new_members(swarm.listed, listing, self.cfg.cluster_regrow_share)
+        catch_up = d.ts - swarm.listed_at >= self.cfg.cluster_active_s
+        grew = has_new_members(swarm.listed, listing, self.cfg.cluster_regrow_share, catch_up)
         rose = SEVERITIES.index(severity) > SEVERITIES.index(swarm.severity)
         if not (grew or rose):
             return None
@@ -165,6 +177,7 @@ class SwarmState(EnvelopeStage):
         everyone = swarm.members()
         members, count = everyone[:MAX_MEMBERS_LISTED], swarm.member_count(everyone)
         remember_listed(swarm.listed, members)
+        swarm.listed_at = d.ts
         keys = sorted(swarm.names | set(swarm.keys))
         lead = max(swarm.keys.values(), key=lambda k: (k.risk, k.key), default=d)
         decision = Decision(

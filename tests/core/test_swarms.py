@@ -33,7 +33,14 @@ def test_keys_sharing_most_members_are_one_incident_with_one_alert():
     alerts = close(state, 1)
     assert [a.seq for a in alerts] == [1]
     assert alerts[0].evidence["cluster_keys"] == ["net:198.51.100", "ua:node-fetch/3"]
-    assert set(alerts[0].members) == set(SWARM) and alerts[0].member_count == 30
+
+
+def test_only_members_two_keys_list_are_listed_once_the_incident_has_two_keys():
+    state = swarm_stage()
+    with_bystander = [*SWARM[:28], "young-customer-on-the-same-user-agent"]
+    state.feed([decision("net:198.51.100", SWARM, 0), decision("ua:node-fetch/3", with_bystander, 1)])
+    alert = close(state, 1)[0]
+    assert alert.members == SWARM[:28] and alert.member_count == 28
 
 
 def test_keys_with_different_members_are_separate_incidents():
