@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
 
-.PHONY: help install kafka-up kafka-down run test eval lint clean
+.PHONY: help install kafka-up kafka-down run test eval eval-swarm-sizes lint clean
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -36,6 +36,9 @@ test: $(STAMP) kafka-up ## the whole suite: unit, doctests and integration tests
 
 eval: $(STAMP) ## detection report over 3 held-out seeds x 3 simulated days (~5 min); fails on a missed target
 	$(BIN)/extractwatch eval --seeds 1,2,3 --duration 3d --jobs 2 --out docs/eval --check
+
+eval-swarm-sizes: $(STAMP) ## swarms of 22 and 961 accounts, the ends of the cluster target's range (~40 s)
+	$(BIN)/python -m streams.evaluation.swarm_sizes
 
 lint: $(STAMP) ## ruff
 	$(BIN)/ruff check streams models tests
