@@ -199,8 +199,12 @@ class SwarmState(EnvelopeStage):
             model_version=self.model_version,
             replay=self.replay,
             summary=(
-                f"swarm of {count} young clients acting together on {len(keys)} keys "
+                f"swarm of {count} young clients acting together on {_keys(len(keys))} "
                 f"({', '.join(keys[:4])}{', ...' if len(keys) > 4 else ''}); risk {lead.risk:.2f} "
                 f"({status} {swarm.severity}) since {since}"
             ),
         )
+
+
+def _keys(n: int) -> str:
+    return "1 key" if n == 1 else f"{n} keys"
