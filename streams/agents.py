@@ -9,8 +9,8 @@ partition and batch, before its own input is acked.
 Offsets and state agree by two rules:
 1. A partition's state records the last offset it applied and skips records delivered again.
 2. An event is acked (so its offset may be committed) only after a snapshot of its partition that
-   includes it is durable in the state changelog, and after the alerts, dead letters and reroutes it
-   caused are delivered.
+   includes it is durable in the state changelog, and after the alerts, dead letters, reroutes and
+   forwarded envelopes it caused are delivered.
 After a crash or rebalance the partition restarts from its last snapshot and re-applies the records
 after it: nothing is lost, nothing counted twice, and re-sent alerts carry the same ``alert_id``.
 """
@@ -309,12 +309,12 @@ class PartitionWorker:
         records = [InputRecord(e.message.offset, e.message.timestamp, e.message.value) for e in batch]
         out = state.apply(records)
         await self._emit(partition, out)
-        if self.router is not None:
-            await self._forward(self.router.route(partition, self.lane.forwarded(out), state.watermark))
         if self.states.get(partition) is not state:
             # Revoked while emitting: the new owner restores the last snapshot and re-applies these.
             self.counters["dropped_after_rebalance"] += len(batch)
             return
+        if self.router is not None:
+            await self._forward(self.router.route(partition, self.lane.forwarded(out), state.watermark))
         self.unacked[partition].extend(batch)
         self.since_snapshot[partition] += len(batch)
         self._count(out)
@@ -386,7 +386,7 @@ class PartitionWorker:
         # worker that is assigned input partition p recovers exactly this entry.
         table.data[key] = blob
         table.send_changelog(partition, key, blob)
-        # snapshot, alerts, dead letters and observation envelopes are durable...
+        # snapshot, alerts, dead letters and forwarded envelopes are durable...
         await self.app.faust.producer.flush()
         pending = self.unacked.pop(partition, [])
         for event in pending:  # ...so now their offsets may be committed

@@ -47,11 +47,12 @@ class ClusterPartitionState(EnvelopeStage):
         """What the swarm stage waits for: every bucket ending before it is closed here."""
         return self.gate.closed_through
 
-    # -- applying ---------------------------------------------------------------------------------
-
     @property
     def model_version(self) -> str:
+        """Stamped on its snapshots; its decisions reach alerts through the swarm stage's version."""
         return f"cfg-{self.cfg.version}"
+
+    # -- applying ---------------------------------------------------------------------------------
 
     def _collect(self, out: Output, decisions: list[KeyDecision]) -> None:
         out.decisions.extend(decisions)
