@@ -11,10 +11,8 @@ swarm stage (``swarms``) merges into alerts.
 from __future__ import annotations
 
 from streams.core.buckets import BucketGate
-from streams.core.cluster_wire import Item
 from streams.core.clusters import (
     MAX_MEMBERS_LISTED,
-    Heartbeat,
     KeyDecision,
     KeyState,
     Member,
@@ -57,16 +55,8 @@ class ClusterPartitionState(EnvelopeStage):
     def _collect(self, out: Output, decisions: list[KeyDecision]) -> None:
         out.decisions.extend(decisions)
 
-    def feed(self, items: list[Item]) -> list[KeyDecision]:
-        decisions: list[KeyDecision] = []
-        for item in items:
-            if isinstance(item, Heartbeat):
-                for bucket, obs in self.gate.hear(item):
-                    decisions.extend(self._close(bucket, obs))
-            else:
-                bucket = int(item.ts // self.cfg.cluster_bucket_s)
-                self.gate.offer(item, bucket, (item.source, item.kind), item.position)
-        return decisions
+    def _hold(self, o: Observation) -> None:
+        self.gate.offer(o, int(o.ts // self.cfg.cluster_bucket_s), (o.source, o.kind), o.position)
 
     def _close(self, bucket: int, obs: list[Observation]) -> list[KeyDecision]:
         end = (bucket + 1) * self.cfg.cluster_bucket_s

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar, Self
 
 from models.base import dump_checkpoint, load_checkpoint
+from streams.core.buckets import BucketGate
 from streams.core.cluster_wire import InvalidEnvelope, Item, decode_envelope
 from streams.core.clusters import Heartbeat, KeyDecision, Observation
 from streams.core.records import Alert, DeadLetter, Reroute
@@ -79,15 +80,33 @@ class Stage(Snapshotted):
 
 
 class EnvelopeStage(Stage):
-    """A stage fed by envelopes (``cluster_wire``); a record that is not one is dead-lettered under
-    ``DEAD_REASON``."""
+    """A stage fed by envelopes (``cluster_wire``) from several sources: holds their items in
+    event-time buckets (``gate``) and folds each bucket once every busy source has passed it. A
+    record that is not an envelope is dead-lettered under ``DEAD_REASON``."""
 
     DEAD_REASON: ClassVar[str]
+    gate: BucketGate
 
     def feed(self, items: list[Item]) -> list[Any]:
+        """Items in their sources' order; returns what the buckets they release give."""
+        results: list[Any] = []
+        for item in items:
+            if isinstance(item, Heartbeat):
+                for bucket, held in self.gate.hear(item):
+                    results.extend(self._close(bucket, held))
+            else:
+                self._hold(item)
+        return results
+
+    def _hold(self, item: Item) -> None:
+        """Offer the item to the gate, in its bucket, with its position in its source's stream."""
+        raise NotImplementedError
+
+    def _close(self, bucket: int, held: list[Any]) -> list[Any]:
         raise NotImplementedError
 
     def _collect(self, out: Output, results: list[Any]) -> None:
+        """Put what ``feed`` returned where the adapter sends it."""
         raise NotImplementedError
 
     def apply(self, records: list[InputRecord]) -> Output:

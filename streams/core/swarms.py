@@ -23,10 +23,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from streams.core.buckets import BucketGate
-from streams.core.cluster_wire import Item
 from streams.core.clusters import (
     MAX_MEMBERS_LISTED,
-    Heartbeat,
     KeyDecision,
     has_new_members,
     remember_listed,
@@ -94,19 +92,11 @@ class SwarmState(EnvelopeStage):
     def _collect(self, out: Output, alerts: list[Alert]) -> None:
         out.alerts.extend(alerts)
 
-    def feed(self, items: list[Item]) -> list[Alert]:
-        alerts: list[Alert] = []
-        for item in items:
-            if isinstance(item, Heartbeat):
-                for _bucket, decisions in self.gate.hear(item):
-                    alerts.extend(self._close(decisions))
-            elif isinstance(item, KeyDecision):
-                # decided at the end of its bucket: it belongs to that bucket, not the next
-                bucket = round(item.ts / self.cfg.cluster_bucket_s) - 1
-                self.gate.offer(item, bucket, item.source, item.number)
-        return alerts
+    def _hold(self, d: KeyDecision) -> None:
+        # decided at the end of its bucket: it belongs to that bucket, not the next
+        self.gate.offer(d, round(d.ts / self.cfg.cluster_bucket_s) - 1, d.source, d.number)
 
-    def _close(self, decisions: list[KeyDecision]) -> list[Alert]:
+    def _close(self, bucket: int, decisions: list[KeyDecision]) -> list[Alert]:
         """Fold a bucket's decisions, then say what changed: keys decided together are announced
         together."""
         touched: dict[str, KeyDecision] = {}  # swarm -> the last decision that touched it
