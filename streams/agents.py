@@ -368,7 +368,9 @@ class PartitionWorker:
                 if not quiet or self.router.is_idle(partition):
                     continue
                 try:
-                    end = (await self.app.faust.consumer.highwaters(tp)).get(tp)
+                    # the end offset the last fetch response gave: no request to the broker, and the
+                    # lock is held (a request per partition and tick stalled the stream under load)
+                    end = self.app.faust.consumer.highwater(tp)
                 except IllegalStateError:
                     continue  # taken away by a rebalance since the assignment was read
                 if end is not None and state.last_offset + 1 >= end:
