@@ -71,7 +71,7 @@ class Settings:
     # An input partition that has applied its whole log and received nothing for this long tells the
     # cluster partitions it is idle, so their buckets close without it (wall clock).
     source_idle_after_s: float = 10.0
-    # Cross-account cluster detection (a repartition topic and a second agent); off: client alerts only.
+    # Cross-account clusters (two internal topics, two more agents); off: client alerts only.
     clusters: bool = True
     detector: DetectorSettings = field(default_factory=DetectorSettings)
 
