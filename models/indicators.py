@@ -22,7 +22,7 @@ from collections.abc import Callable
 from models.base import Features, Learner
 
 
-def _clip(v: float) -> float:
+def clip(v: float) -> float:
     return 0.0 if v < 0 else 1.0 if v > 1 else v
 
 
@@ -31,34 +31,34 @@ Indicator = tuple[float, str, Callable[[Features], float]]  # weight, feature it
 
 def _novel(x: Features) -> float:
     repeated = max(x["near_duplicate_rate"], x["exact_repeat_rate"])
-    return _clip(1.0 - 2.0 * repeated) * _clip(2.0 * (x["prompt_novelty"] - 0.5))
+    return clip(1.0 - 2.0 * repeated) * clip(2.0 * (x["prompt_novelty"] - 0.5))
 
 
 _SHARED: dict[str, Indicator] = {
     # extraction wants answers to new prompts; apps, harnesses and CI jobs repeat themselves
     "novel_prompts": (2.0, "prompt_novelty", _novel),
     # a question and nothing else: apps send system prompts, history, documents, code
-    "short_prompts": (1.0, "mean_prompt_tokens", lambda x: _clip((600.0 - x["mean_prompt_tokens"]) / 400.0)),
+    "short_prompts": (1.0, "mean_prompt_tokens", lambda x: clip((600.0 - x["mean_prompt_tokens"]) / 400.0)),
     "volume": (
         1.5,
         "req_rate_1h",
-        lambda x: _clip(math.log10(1.0 + max(x["req_rate_1h"], x["req_rate_10m"])) / 2.5),
+        lambda x: clip(math.log10(1.0 + max(x["req_rate_1h"], x["req_rate_10m"])) / 2.5),
     ),
     # as busy at 4 am as at 4 pm: no population of people behind it (needs a day of history)
-    "flat_day": (2.0, "day_evenness", lambda x: _clip((x["day_evenness"] - 0.55) / 0.25)),
+    "flat_day": (2.0, "day_evenness", lambda x: clip((x["day_evenness"] - 0.55) / 0.25)),
     "young_account": (
         1.0,
         "account_age_days",
-        lambda x: 0.0 if x["account_age_days"] < 0 else _clip((90.0 - x["account_age_days"]) / 60.0),
+        lambda x: 0.0 if x["account_age_days"] < 0 else clip((90.0 - x["account_age_days"]) / 60.0),
     ),
     "fixed_parameters": (
         0.5,
         "max_tokens_spread",
-        lambda x: 1.0 - _clip(5.0 * (x["max_tokens_spread"] + x["temperature_spread"])),
+        lambda x: 1.0 - clip(5.0 * (x["max_tokens_spread"] + x["temperature_spread"])),
     ),
-    "rate_limited": (1.0, "share_429", lambda x: _clip(4.0 * x["share_429"])),
+    "rate_limited": (1.0, "share_429", lambda x: clip(4.0 * x["share_429"])),
     # a harness re-running a fixed suite repeats prompts exactly; extraction does not
-    "repeats_suite": (-3.0, "exact_repeat_rate", lambda x: _clip(2.0 * x["exact_repeat_rate"])),
+    "repeats_suite": (-3.0, "exact_repeat_rate", lambda x: clip(2.0 * x["exact_repeat_rate"])),
 }
 
 # name -> (bias, indicators)
@@ -67,12 +67,12 @@ PROFILES: dict[str, tuple[float, dict[str, Indicator]]] = {
         -6.5,
         {
             **_SHARED,
-            "sweeps_topics": (1.0, "topic_entropy", lambda x: _clip((x["topic_entropy"] - 0.6) / 0.2)),
+            "sweeps_topics": (1.0, "topic_entropy", lambda x: clip((x["topic_entropy"] - 0.6) / 0.2)),
             # long answers to short prompts: the answers are what is being harvested
             "long_answers": (
                 1.5,
                 "completion_prompt_ratio",
-                lambda x: _clip((x["completion_prompt_ratio"] - 1.0) / 4),
+                lambda x: clip((x["completion_prompt_ratio"] - 1.0) / 4),
             ),
             "asks_reasoning": (1.5, "reasoning_share", lambda x: x["reasoning_share"]),
             "hits_max_tokens": (1.0, "share_max_tokens", lambda x: x["share_max_tokens"]),
@@ -80,7 +80,7 @@ PROFILES: dict[str, tuple[float, dict[str, Indicator]]] = {
             "templated": (
                 -1.5,
                 "template_reuse_rate",
-                lambda x: _clip((x["template_reuse_rate"] - 0.5) / 0.4),
+                lambda x: clip((x["template_reuse_rate"] - 0.5) / 0.4),
             ),
         },
     ),
@@ -93,19 +93,19 @@ PROFILES: dict[str, tuple[float, dict[str, Indicator]]] = {
             "short_prompts": (
                 1.5,
                 "mean_prompt_tokens",
-                lambda x: _clip((600.0 - x["mean_prompt_tokens"]) / 400.0),
+                lambda x: clip((600.0 - x["mean_prompt_tokens"]) / 400.0),
             ),
             # a label, a translation, a rewrite: short answers, unlike chat, RAG or distillation
             "short_answers": (
                 1.5,
                 "mean_completion_tokens",
-                lambda x: _clip((250.0 - x["mean_completion_tokens"]) / 150.0),
+                lambda x: clip((250.0 - x["mean_completion_tokens"]) / 150.0),
             ),
-            "narrow_topics": (1.0, "topic_entropy", lambda x: _clip((0.45 - x["topic_entropy"]) / 0.25)),
+            "narrow_topics": (1.0, "topic_entropy", lambda x: clip((0.45 - x["topic_entropy"]) / 0.25)),
             "one_task": (1.0, "template_reuse_rate", lambda x: x["template_reuse_rate"]),
             "volume": (0.5, "req_rate_1h", _SHARED["volume"][2]),
             # one skill harvested for hours: a benchmark run or a nightly batch on one template stops
-            "sustained": (1.0, "active_streak_h", lambda x: _clip(x["active_streak_h"] / 6.0)),
+            "sustained": (1.0, "active_streak_h", lambda x: clip(x["active_streak_h"] / 6.0)),
             "flat_day": (3.0, "day_evenness", _SHARED["flat_day"][2]),
         },
     ),

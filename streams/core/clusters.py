@@ -15,12 +15,12 @@ from dataclasses import dataclass, field
 
 from river.sketch import NUnique
 
+from models.indicators import clip
 from streams.core.features import ip_prefix
 from streams.core.policy import ClientPolicy
 from streams.core.records import Event, Reason
 from streams.settings import DetectorSettings
 
-KEY_KINDS = ("asn", "net", "tmpl", "ua")
 MAX_MEMBERS_LISTED = 1000
 _TEMPLATES_PER_KEY = 512  # templates remembered per key, with up to 4 of their clients each
 _CLIENTS_PER_TEMPLATE = 4
@@ -238,16 +238,12 @@ def cluster_features(key: KeyState, active: list[tuple[str, Member]]) -> dict[st
 # A swarm is many *young* accounts that share content or infrastructure and act together. Old
 # accounts behind one egress, a popular SDK's shared system prompt, or a cloud ASN full of unrelated
 # customers each miss at least the "young" half.
-def _clip(v: float) -> float:
-    return 0.0 if v < 0 else 1.0 if v > 1 else v
-
-
 _CLUSTER_WEIGHTS = {
     # well above the base rate of new customers (15-30% on a busy shared key)
-    "young_share": (5.0, lambda f: _clip((f["young_share"] - 0.3) / 0.5)),
+    "young_share": (5.0, lambda f: clip((f["young_share"] - 0.3) / 0.5)),
     "shared_template_share": (2.0, lambda f: f["shared_template_share"]),
-    "young_members": (2.0, lambda f: _clip((f["young_members"] - 5.0) / 15.0)),
-    "co_activity": (0.5, lambda f: _clip(2.0 * f["co_activity"])),
+    "young_members": (2.0, lambda f: clip((f["young_members"] - 5.0) / 15.0)),
+    "co_activity": (0.5, lambda f: clip(2.0 * f["co_activity"])),
 }
 _CLUSTER_BIAS = -6.5
 
