@@ -36,14 +36,14 @@ def severity_for(risk: float, cfg: DetectorSettings) -> str:
     return "info"
 
 
-def client_dedup_key(subject: str, first_seen: float, scope: str = "client") -> str:
+def incident_dedup_key(subject: str, first_seen: float, scope: str = "client") -> str:
     """Stable for one incident of one client (or cluster); long subjects are hashed to fit 255 chars.
 
-    >>> client_dedup_key("acme", 1700000000.5)
+    >>> incident_dedup_key("acme", 1700000000.5)
     'client:acme:1700000000'
-    >>> client_dedup_key("asn:64500", 1.0, scope="cluster")
+    >>> incident_dedup_key("asn:64500", 1.0, scope="cluster")
     'cluster:asn:64500:1'
-    >>> len(client_dedup_key("x" * 300, 1.0)) <= 255
+    >>> len(incident_dedup_key("x" * 300, 1.0)) <= 255
     True
     """
     key = f"{scope}:{subject}:{int(first_seen)}"
@@ -144,7 +144,7 @@ class ClientPolicy:
         self.incidents_today += 1
         first_seen = self.first_high_ts
         self.incident = Incident(
-            dedup_key=client_dedup_key(client_id, first_seen, scope),
+            dedup_key=incident_dedup_key(client_id, first_seen, scope),
             first_seen=first_seen,
             seq=1,
             severity=severity_for(risk, cfg),

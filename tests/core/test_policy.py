@@ -1,6 +1,6 @@
 from dataclasses import replace
 
-from streams.core.policy import ClientPolicy, client_dedup_key
+from streams.core.policy import ClientPolicy, incident_dedup_key
 from streams.settings import DetectorSettings
 
 CFG = replace(DetectorSettings(), fire_after=3, fire_min_span_s=0.0, max_incidents_per_client_day=1)
@@ -65,4 +65,4 @@ def test_cap_does_not_stop_resolve_of_an_open_incident():
 
 
 def test_dedup_key_is_bounded_for_long_client_ids():
-    assert len(client_dedup_key("é" * 400, 1.0)) <= 255
+    assert len(incident_dedup_key("é" * 400, 1.0)) <= 255
