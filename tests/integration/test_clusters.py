@@ -52,7 +52,11 @@ def assert_live_matches_detect(settings, lines, swarm, workers) -> None:
         live = live_alerts(settings)
         missing = sorted((a["scope"], a["summary"]) for k, a in expected.items() if k not in live)
         extra = sorted((a["scope"], a["summary"]) for k, a in live.items() if k not in expected)
-        raise AssertionError(f"live differs from detect; missing {missing[:5]}, extra {extra[:5]}") from None
+        logs = "\n".join(f"worker {i} log:\n{w.tail(60)}" for i, w in enumerate(workers))
+        raise AssertionError(
+            f"live differs from detect; {len(missing)} of {len(expected)} missing {missing[:5]}, "
+            f"{len(extra)} extra {extra[:5]}\n{logs}"
+        ) from None
     time.sleep(5)
     assert live_alerts(settings) == expected, "no alert after the expected ones"
     assert all(w.alive() for w in workers)
