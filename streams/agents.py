@@ -46,6 +46,11 @@ TAKE_WITHIN_S = 0.2  # ...or whatever arrived within this time
 # A gap still open this long after the seek is real (no records there: transaction markers of a
 # transactional producer) and is applied through, with a warning. Retention gaps are seen at once.
 GAP_GRACE_S = 10.0
+# A partition that received nothing this long while its last fetch showed records it has not applied
+# is checked for a read position past them (two checks in a row, then a seek back). Only such
+# partitions cost a call into Faust's consumer thread: asking for every partition's position on
+# every tick held the lane's lock 5-9 s a tick and starved the stream under load.
+REWIND_QUIET_S = 2.0
 
 
 def contiguous_prefix(offsets: list[int], expected: int) -> tuple[int, int]:
@@ -213,8 +218,13 @@ class PartitionWorker:
         app = self.app.faust
         if not app.flow_control.is_active():
             return
+        now = time.monotonic()
         for tp in self._assigned():
             state = self._state_for(tp.partition)
+            unapplied = self._applied_to_end(tp, state) is False
+            if not unapplied or self._quiet_s(tp.partition, now) < REWIND_QUIET_S:
+                self.idle_behind.pop(tp.partition, None)
+                continue
             try:
                 position = await app.consumer.position(tp)
                 # The log start matters only when the position is past the state (saves a request).
@@ -238,6 +248,20 @@ class PartitionWorker:
                 self.idle_behind[tp.partition] = state.last_offset
             else:
                 self.idle_behind.pop(tp.partition, None)
+
+    def _quiet_s(self, partition: int, now: float) -> float:
+        """Seconds since the partition's last records arrived (or since its state was made ready)."""
+        return now - self.arrived_at[partition]
+
+    def _applied_to_end(self, tp: TP, state: State) -> bool | None:
+        """Whether the state has applied the partition's log up to the end offset that the last fetch
+        response gave (None: no fetch response yet, or taken away by a rebalance). Reading it costs
+        no request to the broker and no call into the consumer thread."""
+        try:
+            end = self.app.faust.consumer.highwater(tp)
+        except IllegalStateError:
+            return None
+        return None if end is None else state.last_offset + 1 >= end
 
     def _assigned(self) -> list[TP]:
         return [tp for tp in self.app.faust.consumer.assignment() if tp.topic == self.topic_name]
@@ -364,16 +388,8 @@ class PartitionWorker:
             for tp in self._assigned():
                 partition = tp.partition
                 state = self._state_for(partition)
-                quiet = now - self.arrived_at[partition] >= self.settings.source_idle_after_s
-                if not quiet or self.router.is_idle(partition):
-                    continue
-                try:
-                    # the end offset the last fetch response gave: no request to the broker, and the
-                    # lock is held (a request per partition and tick stalled the stream under load)
-                    end = self.app.faust.consumer.highwater(tp)
-                except IllegalStateError:
-                    continue  # taken away by a rebalance since the assignment was read
-                if end is not None and state.last_offset + 1 >= end:
+                quiet = self._quiet_s(partition, now) >= self.settings.source_idle_after_s
+                if quiet and not self.router.is_idle(partition) and self._applied_to_end(tp, state):
                     await self._forward(self.router.idle(partition, state.watermark))
                     self.counters["idle_announcements"] += 1
 

@@ -48,13 +48,14 @@ def assert_live_matches_detect(settings, lines, swarm, workers) -> None:
         wait_for(
             lambda: live_alerts(settings) == expected, 240, "the detect alerts from the worker(s)", workers[0]
         )
-    except AssertionError:
+    except AssertionError as exc:
+        why = str(exc).splitlines()[0]  # timed out, or a worker died
         live = live_alerts(settings)
         missing = sorted((a["scope"], a["summary"]) for k, a in expected.items() if k not in live)
         extra = sorted((a["scope"], a["summary"]) for k, a in live.items() if k not in expected)
         logs = "\n".join(f"worker {i} log:\n{w.tail(60)}" for i, w in enumerate(workers))
         raise AssertionError(
-            f"live differs from detect; {len(missing)} of {len(expected)} missing {missing[:5]}, "
+            f"{why}; live differs from detect: {len(missing)} of {len(expected)} missing {missing[:5]}, "
             f"{len(extra)} extra {extra[:5]}\n{logs}"
         ) from None
     time.sleep(5)
