@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import faust
 
@@ -42,6 +43,7 @@ def create_app(settings: Settings) -> App:
         settings.app_id,
         broker=f"kafka://{settings.bootstrap_servers}",
         store="memory://",  # the changelog is the durable copy; snapshots keep it small
+        datadir=str(Path(settings.work_dir) / settings.app_id),  # not `<app_id>-data` in the cwd
         topic_partitions=settings.partitions,
         topic_replication_factor=settings.replication_factor,
         web_host=settings.web_host,

@@ -64,6 +64,8 @@ class Settings:
     web_host: str = "127.0.0.1"
     web_port: int = 6066
     log_level: str = "info"
+    # Faust's local files (table metadata), one folder per app id; the durable state is in Kafka.
+    work_dir: str = ".data/worker"
     # Events of one partition applied between two state snapshots. Smaller means less reprocessing
     # after a crash, larger means fewer snapshot writes.
     snapshot_every: int = 5000

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import faust
 
 from streams.agents import register
@@ -12,6 +14,7 @@ from streams.topics import ensure_topics
 
 def run_worker(settings: Settings) -> None:
     ensure_topics(settings)
+    Path(settings.work_dir).mkdir(parents=True, exist_ok=True)  # Faust makes only the last level
     app = create_app(settings)
     register(app, settings)
     worker = faust.Worker(app.faust, loglevel=settings.log_level.upper(), quiet=True)
