@@ -20,8 +20,9 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
+from typing import TypeVar
 
 import faust
 import orjson
@@ -39,6 +40,7 @@ from streams.settings import Settings
 from streams.topics import OBSERVATIONS_PER_ENVELOPE
 
 log = structlog.get_logger(__name__)
+T = TypeVar("T")
 
 TAKE_MAX = 2000  # records handed to the core at once
 TAKE_WITHIN_S = 0.2  # ...or whatever arrived within this time
@@ -51,6 +53,9 @@ GAP_GRACE_S = 10.0
 # partitions cost a call into Faust's consumer thread: asking for every partition's position on
 # every tick held the lane's lock 5-9 s a tick and starved the stream under load.
 REWIND_QUIET_S = 2.0
+# Calls into Faust's consumer thread are made under the lane's lock: a call that does not come back
+# in this time is given up (logged) and retried on a later tick instead of stopping the lane.
+CONSUMER_CALL_TIMEOUT_S = 10.0
 
 
 def contiguous_prefix(offsets: list[int], expected: int) -> tuple[int, int]:
@@ -226,12 +231,15 @@ class PartitionWorker:
                 self.idle_behind.pop(tp.partition, None)
                 continue
             try:
-                position = await app.consumer.position(tp)
+                position = await self._ask_consumer(app.consumer.position(tp), "position", tp)
                 # The log start matters only when the position is past the state (saves a request).
                 past = position is not None and position > state.last_offset + 1
-                expected = max(state.last_offset + 1, await self._earliest(tp)) if past else 0
+                earliest = await self._earliest(tp) if past else 0
             except IllegalStateError:
                 continue  # taken away by a rebalance since the assignment was read
+            if earliest is None:
+                continue
+            expected = max(state.last_offset + 1, earliest) if past else 0
             behind = past and position > expected
             if behind and self.idle_behind.get(tp.partition) == state.last_offset:
                 log.info(
@@ -266,9 +274,25 @@ class PartitionWorker:
     def _assigned(self) -> list[TP]:
         return [tp for tp in self.app.faust.consumer.assignment() if tp.topic == self.topic_name]
 
-    async def _earliest(self, tp: TP) -> int:
-        """The partition's log start offset (records below it were removed by retention)."""
-        return (await self.app.faust.consumer.earliest_offsets(tp)).get(tp, 0)
+    async def _earliest(self, tp: TP) -> int | None:
+        """The partition's log start offset (records below it were removed by retention); None when
+        the consumer did not answer in time."""
+        offsets = await self._ask_consumer(self.app.faust.consumer.earliest_offsets(tp), "earliest", tp)
+        return None if offsets is None else offsets.get(tp, 0)
+
+    async def _ask_consumer(self, call: Awaitable[T], what: str, tp: TP) -> T | None:
+        try:
+            return await asyncio.wait_for(call, CONSUMER_CALL_TIMEOUT_S)
+        except TimeoutError:
+            log.warning(
+                "consumer call timed out: retried later",
+                lane=self.lane.name,
+                call=what,
+                partition=tp.partition,
+                timeout_s=CONSUMER_CALL_TIMEOUT_S,
+            )
+            self.counters["consumer_call_timeouts"] += 1
+            return None
 
     async def _gap_is_real(self, partition: int, expected: int, event: EventT) -> bool:
         """Records from ``expected`` on are missing before ``event``: seek back, or accept the gap.
@@ -280,6 +304,9 @@ class PartitionWorker:
         """
         tp = event.message.tp
         earliest = await self._earliest(tp)
+        if earliest is None:
+            # Not applied and not acked; once the partition is quiet, the stall check seeks back.
+            return False
         seeked_at = self.gap_seeked_at.get((partition, expected))
         now = time.monotonic()
         if expected < earliest or (seeked_at is not None and now - seeked_at >= GAP_GRACE_S):
