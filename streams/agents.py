@@ -20,9 +20,8 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import Counter, defaultdict
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import TypeVar
 
 import faust
 import orjson
@@ -36,41 +35,21 @@ from streams.core.cluster_wire import Item, Router, encode_envelope
 from streams.core.partition import PartitionState
 from streams.core.stage import InputRecord, Output
 from streams.core.swarms import SwarmState
+from streams.partition_reader import missing_ranges, read_range
 from streams.settings import Settings
 from streams.topics import OBSERVATIONS_PER_ENVELOPE
 
 log = structlog.get_logger(__name__)
-T = TypeVar("T")
 
 TAKE_MAX = 2000  # records handed to the core at once
 TAKE_WITHIN_S = 0.2  # ...or whatever arrived within this time
-# After a seek back over a gap, records already fetched from beyond it keep arriving for a while.
-# A gap still open this long after the seek is real (no records there: transaction markers of a
-# transactional producer) and is applied through, with a warning. Retention gaps are seen at once.
-GAP_GRACE_S = 10.0
 # A partition that received nothing this long while its last fetch showed records it has not applied
-# is checked for a read position past them (two checks in a row, then a seek back). Only such
-# partitions cost a call into Faust's consumer thread: asking for every partition's position on
-# every tick held the lane's lock 5-9 s a tick and starved the stream under load.
-REWIND_QUIET_S = 2.0
-# Calls into Faust's consumer thread are made under the lane's lock: a call that does not come back
-# in this time is given up (logged) and retried on a later tick instead of stopping the lane.
-CONSUMER_CALL_TIMEOUT_S = 10.0
-
-
-def contiguous_prefix(offsets: list[int], expected: int) -> tuple[int, int]:
-    """How many leading offsets follow on from ``expected`` without a gap, and the next expected.
-
-    Offsets below ``expected`` (redelivered) do not break the run: the core skips them.
-
-    >>> contiguous_prefix([5, 6, 7], 5), contiguous_prefix([3, 4, 5, 9], 5), contiguous_prefix([8], 5)
-    ((3, 8), (3, 6), (0, 5))
-    """
-    for i, offset in enumerate(offsets):
-        if offset > expected:
-            return i, expected
-        expected = max(expected, offset + 1)
-    return len(offsets), expected
+# reads them itself (see ``streams.partition_reader``); they were fetched and dropped, and nothing
+# newer will arrive to reveal the hole.
+STALL_QUIET_S = 2.0
+# A hole is read under the lane's lock: a read that does not finish in this time is given up
+# (logged; nothing applied, nothing acked) and tried again on a later tick.
+READ_TIMEOUT_S = 10.0
 
 
 State = PartitionState | ClusterPartitionState | SwarmState
@@ -147,10 +126,6 @@ class PartitionWorker:
         self.counters: Counter[str] = Counter()
         self.lock = asyncio.Lock()
         self.stream: StreamT | None = None
-        self.gap_seeked_at: dict[tuple[int, int], float] = {}  # (partition, expected) -> monotonic
-        self.idle_behind: dict[
-            int, int
-        ] = {}  # partition -> last offset seen stalled behind the read position
 
     # -- called by the agent and the timer --------------------------------------------------------
 
@@ -169,17 +144,20 @@ class PartitionWorker:
                 current = self._current(partition, batch)
                 self.counters["dropped_after_rebalance"] += len(batch) - len(current)
                 if current:
-                    await self._apply(partition, current)
+                    records = [
+                        InputRecord(e.message.offset, e.message.timestamp, e.message.value) for e in current
+                    ]
+                    await self._apply(partition, records, current)
 
     async def snapshot_due(self) -> None:
-        """Snapshot partitions whose un-acked events have waited long enough (quiet partitions), and
-        rewind partitions whose read position ran past records they never applied."""
+        """Read what stalled partitions never received, and snapshot partitions whose applied records
+        have waited long enough for one (quiet partitions)."""
         async with self.lock:
-            await self._rewind_stalled_partitions()
+            await self._fill_stalled_partitions()
             now = time.monotonic()
-            for partition, pending in list(self.unacked.items()):
+            for partition, applied in list(self.since_snapshot.items()):
                 if (
-                    pending
+                    applied
                     and now - self.snapshot_at.get(partition, 0.0) >= self.settings.snapshot_interval_s
                 ):
                     await self._snapshot(partition)
@@ -187,7 +165,6 @@ class PartitionWorker:
     def forget(self, partitions: set[int]) -> None:
         """Partitions taken away by a rebalance: their new owner restores them from the changelog."""
         for partition in partitions:
-            self.idle_behind.pop(partition, None)
             self.arrived_at.pop(partition, None)
             if self.router is not None:
                 self.router.forget(partition)
@@ -216,123 +193,93 @@ class PartitionWorker:
         generation = app.consumer_generation_id
         return [e for e in batch if e.message.generation_id == generation]
 
-    async def _rewind_stalled_partitions(self) -> None:
-        """A partition whose records were fetched but dropped during a rebalance, and that receives
-        nothing newer, would never show a gap: its read position sits past its state and stays.
-        Seen on two ticks in a row without progress, that is rewound to the state's next offset."""
-        app = self.app.faust
-        if not app.flow_control.is_active():
+    async def _fill_stalled_partitions(self) -> None:
+        """A partition whose records were fetched but dropped (during a rebalance, or skipped while
+        Faust's flow was paused), and that receives nothing newer, would never show a hole: it reads
+        them itself, at most a take's worth a tick."""
+        if not self.app.faust.flow_control.is_active():
             return
         now = time.monotonic()
         for tp in self._assigned():
             state = self._state_for(tp.partition)
-            unapplied = self._applied_to_end(tp, state) is False
-            if not unapplied or self._quiet_s(tp.partition, now) < REWIND_QUIET_S:
-                self.idle_behind.pop(tp.partition, None)
+            end = self._fetched_end(tp)
+            if (
+                end is None
+                or state.last_offset + 1 >= end
+                or self._quiet_s(tp.partition, now) < STALL_QUIET_S
+            ):
                 continue
-            try:
-                position = await self._ask_consumer(app.consumer.position(tp), "position", tp)
-                # The log start matters only when the position is past the state (saves a request).
-                past = position is not None and position > state.last_offset + 1
-                earliest = await self._earliest(tp) if past else 0
-            except IllegalStateError:
-                continue  # taken away by a rebalance since the assignment was read
-            if earliest is None:
-                continue
-            expected = max(state.last_offset + 1, earliest) if past else 0
-            behind = past and position > expected
-            if behind and self.idle_behind.get(tp.partition) == state.last_offset:
-                log.info(
-                    "read position past unapplied records: seeking back",
-                    lane=self.lane.name,
-                    partition=tp.partition,
-                    expected=expected,
-                    position=position,
-                )
-                self.counters["stall_seeks"] += 1
-                await app.consumer.seek(tp, expected)
-                self.idle_behind.pop(tp.partition)
-            elif behind:
-                self.idle_behind[tp.partition] = state.last_offset
-            else:
-                self.idle_behind.pop(tp.partition, None)
+            start = state.last_offset + 1
+            records = await self._read(tp.partition, start, min(end, start + TAKE_MAX))
+            if records is not None:
+                self.counters["stalled_reads"] += 1
+                await self._apply(tp.partition, records, [])
 
     def _quiet_s(self, partition: int, now: float) -> float:
         """Seconds since the partition's last records arrived (or since its state was made ready)."""
         return now - self.arrived_at[partition]
 
-    def _applied_to_end(self, tp: TP, state: State) -> bool | None:
-        """Whether the state has applied the partition's log up to the end offset that the last fetch
-        response gave (None: no fetch response yet, or taken away by a rebalance). Reading it costs
-        no request to the broker and no call into the consumer thread."""
+    def _fetched_end(self, tp: TP) -> int | None:
+        """The partition's end offset as the last fetch response gave it (None: no fetch response
+        yet, or taken away by a rebalance). Costs no request to the broker and no call into the
+        consumer thread, so the timers can ask it under the lane's lock on every tick."""
         try:
-            end = self.app.faust.consumer.highwater(tp)
+            return self.app.faust.consumer.highwater(tp)
         except IllegalStateError:
             return None
-        return None if end is None else state.last_offset + 1 >= end
 
     def _assigned(self) -> list[TP]:
         return [tp for tp in self.app.faust.consumer.assignment() if tp.topic == self.topic_name]
 
-    async def _earliest(self, tp: TP) -> int | None:
-        """The partition's log start offset (records below it were removed by retention); None when
-        the consumer did not answer in time."""
-        offsets = await self._ask_consumer(self.app.faust.consumer.earliest_offsets(tp), "earliest", tp)
-        return None if offsets is None else offsets.get(tp, 0)
+    async def _with_holes_read(self, partition: int, records: list[InputRecord]) -> list[InputRecord] | None:
+        """``records`` in offset order, with the records missing before them read from the broker
+        (None: a read did not finish; nothing may be applied). Offsets the broker does not have
+        (removed by retention, transaction markers) are applied through, with a warning."""
+        records = sorted(records, key=lambda r: r.offset)
+        state = self.states[partition]
+        holes = missing_ranges([r.offset for r in records], state.last_offset + 1)
+        for start, end in holes:
+            read = await self._read(partition, start, end)
+            if read is None:
+                return None
+            self.counters["holes_read"] += 1
+            if len(read) < end - start:
+                log.warning(
+                    "offsets absent from the broker applied through",
+                    lane=self.lane.name,
+                    partition=partition,
+                    start=start,
+                    end=end,
+                    absent=end - start - len(read),
+                    why="removed by retention, or transaction markers",
+                )
+                self.counters["offsets_absent"] += end - start - len(read)
+            records.extend(read)
+        return sorted(records, key=lambda r: r.offset) if holes else records
 
-    async def _ask_consumer(self, call: Awaitable[T], what: str, tp: TP) -> T | None:
-        try:
-            return await asyncio.wait_for(call, CONSUMER_CALL_TIMEOUT_S)
-        except TimeoutError:
+    async def _read(self, partition: int, start: int, end: int) -> list[InputRecord] | None:
+        """Records ``[start, end)`` of this lane's partition, read in a thread (see
+        ``streams.partition_reader``); None when the read did not finish in time."""
+        records = await asyncio.to_thread(
+            read_range,
+            self.settings.bootstrap_servers,
+            self.topic_name,
+            partition,
+            start,
+            end,
+            READ_TIMEOUT_S,
+        )
+        if records is None:
             log.warning(
-                "consumer call timed out: retried later",
-                lane=self.lane.name,
-                call=what,
-                partition=tp.partition,
-                timeout_s=CONSUMER_CALL_TIMEOUT_S,
-            )
-            self.counters["consumer_call_timeouts"] += 1
-            return None
-
-    async def _gap_is_real(self, partition: int, expected: int, event: EventT) -> bool:
-        """Records from ``expected`` on are missing before ``event``: seek back, or accept the gap.
-
-        After a rebalance the consumer can deliver records fetched from a position past the
-        partition's snapshot; applying them would skip the records in between. The seek only ever
-        goes back: Faust commits the contiguous run of acked offsets, so skipping forward past
-        offsets that are never acked would stop its commits.
-        """
-        tp = event.message.tp
-        earliest = await self._earliest(tp)
-        if earliest is None:
-            # Not applied and not acked; once the partition is quiet, the stall check seeks back.
-            return False
-        seeked_at = self.gap_seeked_at.get((partition, expected))
-        now = time.monotonic()
-        if expected < earliest or (seeked_at is not None and now - seeked_at >= GAP_GRACE_S):
-            log.warning(
-                "offset gap applied through",
+                "reading missing records timed out: tried again later",
                 lane=self.lane.name,
                 partition=partition,
-                expected=expected,
-                got=event.message.offset,
-                earliest=earliest,
-                why="retention removed them" if expected < earliest else "none there (transaction markers?)",
+                start=start,
+                end=end,
+                timeout_s=READ_TIMEOUT_S,
             )
-            self.counters["gaps_accepted"] += 1
-            return True
-        if seeked_at is None:
-            self.gap_seeked_at[(partition, expected)] = now
-            self.counters["gap_seeks"] += 1
-            log.info(
-                "offset gap: seeking back",
-                lane=self.lane.name,
-                partition=partition,
-                expected=expected,
-                got=event.message.offset,
-            )
-            await self.app.faust.consumer.seek(tp, expected)
-        return False
+            self.counters["read_timeouts"] += 1
+        return records
 
     def _state_for(self, partition: int) -> State:
         state = self.states.get(partition)
@@ -350,24 +297,23 @@ class PartitionWorker:
             self.snapshot_at[partition] = self.arrived_at[partition] = time.monotonic()
         return state
 
-    async def _apply(self, partition: int, batch: list[EventT]) -> None:
+    async def _apply(self, partition: int, records: list[InputRecord], events: list[EventT]) -> None:
+        """Apply ``records`` (and any missing before them); ``events``, Faust's deliveries of them,
+        are acked after the snapshot that covers them."""
         state = self._state_for(partition)
-        applicable, expected = contiguous_prefix([e.message.offset for e in batch], state.last_offset + 1)
-        if applicable < len(batch) and not await self._gap_is_real(partition, expected, batch[applicable]):
-            batch = batch[:applicable]  # the rest is re-read after the seek back; not acked
-            if not batch:
-                return
-        records = [InputRecord(e.message.offset, e.message.timestamp, e.message.value) for e in batch]
-        out = state.apply(records)
+        complete = await self._with_holes_read(partition, records)
+        if complete is None or self.states.get(partition) is not state:
+            return  # not applied, not acked: read again later, or by the partition's new owner
+        out = state.apply(complete)
         await self._emit(partition, out)
         if self.states.get(partition) is not state:
             # Revoked while emitting: the new owner restores the last snapshot and re-applies these.
-            self.counters["dropped_after_rebalance"] += len(batch)
+            self.counters["dropped_after_rebalance"] += len(complete)
             return
         if self.router is not None:
             await self._forward(self.router.route(partition, self.lane.forwarded(out), state.watermark))
-        self.unacked[partition].extend(batch)
-        self.since_snapshot[partition] += len(batch)
+        self.unacked[partition].extend(events)
+        self.since_snapshot[partition] += len(complete)
         self._count(out)
         due = time.monotonic() - self.snapshot_at[partition] >= self.settings.snapshot_interval_s
         if due or self.since_snapshot[partition] >= self.settings.snapshot_every:
@@ -416,7 +362,9 @@ class PartitionWorker:
                 partition = tp.partition
                 state = self._state_for(partition)
                 quiet = self._quiet_s(partition, now) >= self.settings.source_idle_after_s
-                if quiet and not self.router.is_idle(partition) and self._applied_to_end(tp, state):
+                end = self._fetched_end(tp)
+                applied_all = end is not None and state.last_offset + 1 >= end
+                if quiet and applied_all and not self.router.is_idle(partition):
                     await self._forward(self.router.idle(partition, state.watermark))
                     self.counters["idle_announcements"] += 1
 

@@ -1,0 +1,74 @@
+"""Reading a range of one partition's records straight from the broker.
+
+Faust's consumer can leave holes in what it hands a stream: it skips (and acks) records that arrive
+while its flow is paused or from an older consumer generation, and records fetched before a
+rebalance can be dropped. Seeking its consumer back does not reliably bring them: records already
+fetched from beyond the hole keep arriving and move Faust's read offset past them, and it then drops
+the re-fetched ones as already read. A lane therefore reads a hole itself, with a consumer of its
+own that joins no group and commits nothing.
+"""
+
+from __future__ import annotations
+
+import time
+
+from confluent_kafka import Consumer, KafkaError, TopicPartition
+
+from streams.core.stage import InputRecord
+
+
+def missing_ranges(offsets: list[int], next_offset: int) -> list[tuple[int, int]]:
+    """The offset ranges ``[start, end)`` absent before each of ``offsets`` (sorted), counting from
+    ``next_offset``, the first one the state has not applied. Offsets below it are redelivered.
+
+    >>> missing_ranges([5, 6, 7], 5), missing_ranges([3, 4, 5, 9, 12], 5), missing_ranges([8], 5)
+    ([], [(6, 9), (10, 12)], [(5, 8)])
+    """
+    ranges = []
+    for offset in offsets:
+        if offset > next_offset:
+            ranges.append((next_offset, offset))
+        next_offset = max(next_offset, offset + 1)
+    return ranges
+
+
+def read_range(
+    bootstrap_servers: str, topic: str, partition: int, start: int, end: int, timeout_s: float
+) -> list[InputRecord] | None:
+    """The records of ``topic``/``partition`` with offsets in ``[start, end)``, in order.
+
+    Offsets in the range that the result lacks are not on the broker (removed by retention, or
+    transaction markers). None: the broker did not give the whole range within ``timeout_s``.
+    Blocking: call it from a thread.
+    """
+    consumer = Consumer(
+        {
+            "bootstrap.servers": bootstrap_servers,
+            "group.id": "extractwatch-partition-reader",  # required; never joined, nothing committed
+            "enable.auto.commit": False,
+            "enable.auto.offset.store": False,
+            "auto.offset.reset": "earliest",  # below the log start: begin at the first record kept
+            "enable.partition.eof": True,
+            "log_level": 4,
+        }
+    )
+    try:
+        consumer.assign([TopicPartition(topic, partition, start)])
+        records: list[InputRecord] = []
+        deadline = time.monotonic() + timeout_s
+        while (left := deadline - time.monotonic()) > 0:
+            msg = consumer.poll(min(left, 1.0))
+            if msg is None:
+                continue
+            if msg.error():
+                if msg.error().code() == KafkaError._PARTITION_EOF:
+                    return records
+                continue  # transient (the client retries); the deadline bounds it
+            if msg.offset() >= end:
+                return records
+            records.append(InputRecord(msg.offset(), msg.timestamp()[1] / 1000.0, msg.value()))
+            if msg.offset() == end - 1:
+                return records
+        return None
+    finally:
+        consumer.close()

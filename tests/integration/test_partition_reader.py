@@ -1,0 +1,47 @@
+"""Reading a hole of a partition straight from the real broker."""
+
+from __future__ import annotations
+
+import pytest
+from confluent_kafka import Producer, TopicPartition
+
+from streams.partition_reader import read_range
+from streams.topics import TopicSpec, admin_client, ensure_topics
+from tests.integration.conftest import _free_port
+
+pytestmark = pytest.mark.integration
+RECORDS = 30
+
+
+@pytest.fixture
+def topic(settings) -> str:
+    name = f"{settings.app_id}-holes"
+    ensure_topics(settings, [TopicSpec(name, 1)])
+    producer = Producer({"bootstrap.servers": settings.bootstrap_servers, "partitioner": "murmur2_random"})
+    for i in range(RECORDS):
+        producer.produce(name, f"record {i}".encode(), partition=0, timestamp=1_700_000_000_000 + i)
+    assert producer.flush(30) == 0
+    return name
+
+
+def test_a_range_is_read_in_order_with_values_and_timestamps(settings, topic):
+    records = read_range(settings.bootstrap_servers, topic, 0, 10, 20, timeout_s=30)
+    assert [r.offset for r in records] == list(range(10, 20))
+    assert records[0].value == b"record 10" and records[0].timestamp == 1_700_000_000.010
+
+
+def test_records_removed_by_retention_are_absent_and_the_read_begins_at_the_first_kept(settings, topic):
+    admin = admin_client(settings)  # kept referenced until its future completes
+    deleted = admin.delete_records([TopicPartition(topic, 0, 15)])
+    deleted[TopicPartition(topic, 0, 15)].result(timeout=30)
+    records = read_range(settings.bootstrap_servers, topic, 0, 5, 20, timeout_s=30)
+    assert [r.offset for r in records] == list(range(15, 20))
+
+
+def test_a_range_past_the_end_of_the_log_stops_at_the_end(settings, topic):
+    records = read_range(settings.bootstrap_servers, topic, 0, 25, 100, timeout_s=30)
+    assert [r.offset for r in records] == list(range(25, RECORDS))
+
+
+def test_no_broker_gives_none_when_the_time_is_up():
+    assert read_range(f"127.0.0.1:{_free_port()}", "nowhere", 0, 0, 10, timeout_s=1.0) is None
