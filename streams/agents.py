@@ -13,6 +13,8 @@ Offsets and state agree by two rules:
    forwarded envelopes it caused are delivered.
 After a crash or rebalance the partition restarts from its last snapshot and re-applies the records
 after it: nothing is lost, nothing counted twice, and re-sent alerts carry the same ``alert_id``.
+Records that Faust's consumer never hands over (a hole before a delivered record, or a stalled
+partition's tail) are read straight from the broker (``streams.partition_reader``).
 """
 
 from __future__ import annotations
