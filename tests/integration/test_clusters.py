@@ -12,7 +12,7 @@ from streams.core.detector import Detector
 from streams.produce import publish
 from streams.simulate.scenarios import SKELETON
 from streams.simulate.traffic import traffic
-from tests.integration.conftest import group_is_stable_with, wait_for
+from tests.integration.conftest import end_offsets, group_is_stable_with, wait_for
 from tests.integration.test_pipeline import START, live_alerts
 
 pytestmark = pytest.mark.integration
@@ -71,7 +71,7 @@ def test_one_worker_sends_the_cluster_alerts_of_detect(settings, start_worker):
 
 
 def test_two_worker_processes_send_the_cluster_alerts_of_detect(settings, start_worker):
-    # Both join before the traffic (a rebalance mid-stream is a known limitation, see the README).
+    # Both join before the traffic; the next test has one join mid-stream.
     workers = [start_worker(**ENV), start_worker(**ENV)]
     wait_for(lambda: group_is_stable_with(settings, 2), 120, "both workers in a stable group", workers[0])
     lines, swarm = swarm_traffic()
@@ -80,3 +80,21 @@ def test_two_worker_processes_send_the_cluster_alerts_of_detect(settings, start_
     for worker in workers:
         ready = [line for line in worker.log_path.read_text().splitlines() if "partition state ready" in line]
         assert any('"lane": "clusters"' in line for line in ready), "both run cluster partitions"
+
+
+def test_a_second_worker_joining_mid_stream_changes_no_alert(settings, start_worker):
+    lines, swarm = swarm_traffic(hours=6)
+    assert publish(settings, lines).failed == 0
+    first = start_worker(**ENV)
+    wait_for(lambda: "partition state ready" in first.log_path.read_text(), 60, "the first worker", first)
+    second = start_worker(**ENV)  # joins a few seconds into the first's backlog (~15 s of it)
+    assert_live_matches_detect(settings, lines, swarm, [first, second])
+    ends = end_offsets(settings)
+    taken_over = [
+        orjson.loads(line)
+        for line in second.log_path.read_text().splitlines()
+        if '"partition state ready"' in line and '"lane": "detect"' in line and '"restored": true' in line
+    ]
+    assert any(s["last_offset"] + 1 < ends[s["partition"]] for s in taken_over), (
+        "the second worker took over a partition from a snapshot the first had written mid-stream"
+    )
