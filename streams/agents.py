@@ -211,11 +211,23 @@ class PartitionWorker:
                 or self._quiet_s(tp.partition, now) < STALL_QUIET_S
             ):
                 continue
-            start = state.last_offset + 1
-            records = await self._read(tp.partition, start, min(end, start + TAKE_MAX))
-            if records is not None:
-                self.counters["stalled_reads"] += 1
-                await self._apply(tp.partition, records, [])
+            await self._read_tail(tp.partition, end)
+
+    async def _read_tail(self, partition: int, end: int) -> None:
+        """Apply the partition's records before ``end`` that it never received, a take's worth at
+        most. Absent offsets at the tail (a transaction's marker, say) are passed: with nothing after
+        them to apply, the partition would otherwise read them on every tick and never go idle."""
+        state = self.states[partition]
+        start = state.last_offset + 1
+        end = min(end, start + TAKE_MAX)
+        records = await self._read(partition, start, end)
+        if records is None:
+            return
+        self.counters["stalled_reads"] += 1
+        await self._apply(partition, records, [])
+        if self.states.get(partition) is state and state.last_offset + 1 < end:
+            self._note_absent(partition, state.last_offset + 1, end, end - state.last_offset - 1)
+            state.pass_absent(end)
 
     def _quiet_s(self, partition: int, now: float) -> float:
         """Seconds since the partition's last records arrived (or since its state was made ready)."""
@@ -246,18 +258,21 @@ class PartitionWorker:
                 return None
             self.counters["holes_read"] += 1
             if len(read) < end - start:
-                log.warning(
-                    "offsets absent from the broker applied through",
-                    lane=self.lane.name,
-                    partition=partition,
-                    start=start,
-                    end=end,
-                    absent=end - start - len(read),
-                    why="removed by retention, or transaction markers",
-                )
-                self.counters["offsets_absent"] += end - start - len(read)
+                self._note_absent(partition, start, end, end - start - len(read))
             records.extend(read)
         return sorted(records, key=lambda r: r.offset) if holes else records
+
+    def _note_absent(self, partition: int, start: int, end: int, absent: int) -> None:
+        log.warning(
+            "offsets absent from the broker applied through",
+            lane=self.lane.name,
+            partition=partition,
+            start=start,
+            end=end,
+            absent=absent,
+            why="removed by retention, or transaction markers",
+        )
+        self.counters["offsets_absent"] += absent
 
     async def _read(self, partition: int, start: int, end: int) -> list[InputRecord] | None:
         """Records ``[start, end)`` of this lane's partition, read in a thread (see

@@ -78,6 +78,19 @@ class Stage(Snapshotted):
             self.last_offset = record.offset
             yield record
 
+    def pass_absent(self, upto: int) -> None:
+        """Offsets below ``upto`` not applied yet are not on the broker (removed by retention, or
+        transaction markers): nothing to apply, and ``upto`` is the next offset expected.
+
+        >>> from streams.core.swarms import SwarmState
+        >>> state = SwarmState(1, DetectorSettings(), "v")
+        >>> state.pass_absent(7); state.last_offset
+        6
+        >>> state.pass_absent(3); state.last_offset
+        6
+        """
+        self.last_offset = max(self.last_offset, upto - 1)
+
 
 class EnvelopeStage(Stage):
     """A stage fed by envelopes (``cluster_wire``) from several sources: holds their items in

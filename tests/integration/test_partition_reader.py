@@ -59,7 +59,7 @@ def delivered_with_holes(settings, topic, offsets: list[int]) -> tuple[Partition
     settings = replace(settings, input_topic=topic, clusters=False)
     app = create_app(settings)
     worker = PartitionWorker(app, settings, lanes(app, settings)[0])
-    worker.states[0] = worker.lane.new_state(0)
+    worker._state_for(0)  # empty: nothing applied yet
     return worker, [InputRecord(o, 0.0, f"record {o}".encode()) for o in offsets]
 
 
@@ -77,3 +77,16 @@ def test_a_lane_applies_through_offsets_the_broker_no_longer_has_and_counts_them
     complete = asyncio.run(worker._with_holes_read(0, delivered))
     assert [r.offset for r in complete] == [3, 4, 5, 6]
     assert worker.counters["offsets_absent"] == 3
+
+
+def test_a_stalled_partition_passes_absent_offsets_at_its_tail_instead_of_reading_them_forever(
+    settings, topic
+):
+    admin = admin_client(settings)
+    admin.delete_records([TopicPartition(topic, 0, RECORDS)])[TopicPartition(topic, 0, RECORDS)].result(
+        timeout=30
+    )
+    worker, _ = delivered_with_holes(settings, topic, [])
+    asyncio.run(worker._read_tail(0, RECORDS))
+    assert worker.states[0].last_offset == RECORDS - 1
+    assert worker.counters["offsets_absent"] == RECORDS

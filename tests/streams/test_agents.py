@@ -20,4 +20,3 @@ def test_clusters_off_gives_the_detect_lane_alone_forwarding_nothing():
     (detect,) = lanes(create_app(settings), settings)
     assert detect.router is None and detect.next_topic is None
     assert detect.new_state(0).clusters is False
-
