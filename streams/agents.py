@@ -224,8 +224,7 @@ class PartitionWorker:
         if records is None:
             return
         self.counters["stalled_reads"] += 1
-        await self._apply(partition, records, [])
-        if self.states.get(partition) is state and state.last_offset + 1 < end:
+        if await self._apply(partition, records, []) and state.last_offset + 1 < end:
             self._note_absent(partition, state.last_offset + 1, end, end - state.last_offset - 1)
             state.pass_absent(end)
 
@@ -314,19 +313,20 @@ class PartitionWorker:
             self.snapshot_at[partition] = self.arrived_at[partition] = time.monotonic()
         return state
 
-    async def _apply(self, partition: int, records: list[InputRecord], events: list[EventT]) -> None:
+    async def _apply(self, partition: int, records: list[InputRecord], events: list[EventT]) -> bool:
         """Apply ``records`` (and any missing before them); ``events``, Faust's deliveries of them,
-        are acked after the snapshot that covers them."""
+        are acked after the snapshot that covers them. False: not applied, or the partition was
+        taken away meanwhile."""
         state = self._state_for(partition)
         complete = await self._with_holes_read(partition, records)
         if complete is None or self.states.get(partition) is not state:
-            return  # not applied, not acked: read again later, or by the partition's new owner
+            return False  # not applied, not acked: read again later, or by the partition's new owner
         out = state.apply(complete)
         await self._emit(partition, out)
         if self.states.get(partition) is not state:
             # Revoked while emitting: the new owner restores the last snapshot and re-applies these.
             self.counters["dropped_after_rebalance"] += len(complete)
-            return
+            return False
         if self.router is not None:
             await self._forward(self.router.route(partition, self.lane.forwarded(out), state.watermark))
         self.unacked[partition].extend(events)
@@ -335,6 +335,7 @@ class PartitionWorker:
         due = time.monotonic() - self.snapshot_at[partition] >= self.settings.snapshot_interval_s
         if due or self.since_snapshot[partition] >= self.settings.snapshot_every:
             await self._snapshot(partition)
+        return True
 
     async def _emit(self, partition: int, out: Output) -> None:
         app = self.app
