@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
 
-.PHONY: help install kafka-up kafka-down run test eval eval-swarm-sizes lint clean
+.PHONY: help install kafka-up kafka-down run train test eval eval-swarm-sizes lint clean
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -31,11 +31,15 @@ kafka-down: ## stop the local Kafka broker
 run: $(STAMP) ## broker, worker, 2 h of simulated history, then live traffic; alerts on screen (Ctrl-C stops)
 	infra/demo.sh
 
+train: $(STAMP) ## the prior model checkpoint from scenario-library seeds 101-199 (~8 min)
+	$(BIN)/extractwatch train --out models/prior.ckpt
+
 test: $(STAMP) kafka-up ## the whole suite: unit, doctests and integration tests on the real broker
 	$(BIN)/pytest
 
-eval: $(STAMP) ## detection report over 3 held-out seeds x 3 simulated days (~5 min); fails on a missed target
-	$(BIN)/extractwatch eval --seeds 1,2,3 --duration 3d --jobs 2 --out docs/eval --check
+eval: $(STAMP) ## every row set cold and warm: library seeds 1-3, independent 11-12, ablations (~30 min); fails on a missed gated target
+	$(BIN)/extractwatch eval --seeds 1,2,3 --duration 3d --independent-seeds 11,12 --ablation-seed 3 \
+		--ablation-duration 2d --feedback-share 0.3 --label-delay 2h --jobs 2 --out docs/eval --check
 
 eval-swarm-sizes: $(STAMP) ## swarms of 22 and 961 accounts, the ends of the cluster target's range (~40 s)
 	$(BIN)/python -m streams.evaluation.swarm_sizes

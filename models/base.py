@@ -1,8 +1,8 @@
 """The small base every learner implements, and its checkpoint format.
 
-A learner scores one client's feature vector in [0, 1], may learn from it, and names the features
-that drove the score. Checkpoints carry the River version because River pickles do not load across
-River versions.
+A learner scores one client's feature vector in [0, 1], learns from labelled vectors (an
+analyst's verdict, or labelled history), and names the features that drove the score. Checkpoints
+carry the River version because River pickles do not load across River versions.
 """
 
 from __future__ import annotations
@@ -30,12 +30,13 @@ class Learner(abc.ABC):
         """Risk in [0, 1]; high means more extraction-like."""
 
     @abc.abstractmethod
-    def learn_one(self, x: Features) -> None:
-        """Update the learner with one vector (a no-op for fixed learners)."""
+    def learn_one(self, x: Features, y: bool | None = None, w: float = 1.0) -> None:
+        """Learn one vector labelled ``y`` (True: extraction) with weight ``w``; None teaches nothing."""
 
+    @abc.abstractmethod
     def explain_one(self, x: Features) -> list[tuple[str, float]]:
-        """Features that drove the score, as ``(feature, weight)`` with weights in [0, 1], largest first."""
-        return []
+        """Features that drove the score, as ``(feature, weight)``: weights in [0, 1] summing to 1
+        (or no reasons at all), largest first."""
 
 
 def dump_checkpoint(obj: Any, model_version: str) -> bytes:

@@ -1,32 +1,24 @@
-"""Fixed-weight extraction indicators: two logistic profiles over features that distinguish extraction.
+"""Extraction indicators: each maps one raw feature into [0, 1], where 1 is the extraction-like end.
 
-Each indicator maps one feature into [0, 1] (1 = extraction-like). A profile is the logistic of a
-weighted sum of its indicators; the score is the higher of the two profiles:
+They are the classifier's inputs, not a score: which way each one counts, and how much, is learned
+(``models/classifier.py``). A shared template, for instance, is a benchmark suite in one population
+and a templated distillation campaign in another; the shape is written here, the sign is not.
 
-- ``distillation``: harvesting answers across the board. New prompts, short prompts, long answers,
-  reasoning asked for, topics swept, at volume. A benchmark suite's fixed template counts against it.
-- ``leeching``: harvesting one capability. One narrow task on new inputs, short prompts, kept up for
-  hours and evenly around the clock; here a fixed template counts for it.
-
-Timing and volume alone never reach the firing threshold: a busy app serving people around the clock
-is sustained and voluminous too. ``explain_one`` attributes the winning profile's score to its
-indicators in proportion to ``weight * indicator`` among the positive terms, so the weights sum to 1.
+An unknown account age reads as an old account (``young_account`` 0), never as a signal of its own:
+whether a provider sends creation times says nothing about a client, and a model that learned the
+training population's share of attackers among clients without one would carry it everywhere.
 """
 
 from __future__ import annotations
 
-import hashlib
 import math
 from collections.abc import Callable
 
-from models.base import Features, Learner
+from models.base import Features
 
 
 def clip(v: float) -> float:
     return 0.0 if v < 0 else 1.0 if v > 1 else v
-
-
-Indicator = tuple[float, str, Callable[[Features], float]]  # weight, feature it reports, value in [0, 1]
 
 
 def _novel(x: Features) -> float:
@@ -34,138 +26,58 @@ def _novel(x: Features) -> float:
     return clip(1.0 - 2.0 * repeated) * clip(2.0 * (x["prompt_novelty"] - 0.5))
 
 
-_SHARED: dict[str, Indicator] = {
-    # extraction wants answers to new prompts; apps, harnesses and CI jobs repeat themselves
-    "novel_prompts": (2.0, "prompt_novelty", _novel),
-    # a question and nothing else: apps send system prompts, history, documents, code
-    "short_prompts": (1.0, "mean_prompt_tokens", lambda x: clip((600.0 - x["mean_prompt_tokens"]) / 400.0)),
+def _young(x: Features) -> float:
+    return 0.0 if x["account_age_days"] < 0 else clip((90.0 - x["account_age_days"]) / 60.0)
+
+
+# name -> (the feature it reports, value in [0, 1])
+INDICATORS: dict[str, tuple[str, Callable[[Features], float]]] = {
+    "novel_prompts": ("prompt_novelty", _novel),
+    "short_prompts": ("mean_prompt_tokens", lambda x: clip((600.0 - x["mean_prompt_tokens"]) / 400.0)),
+    "long_answers": ("completion_prompt_ratio", lambda x: clip((x["completion_prompt_ratio"] - 1.0) / 4)),
+    "short_answers": (
+        "mean_completion_tokens",
+        lambda x: clip((250.0 - x["mean_completion_tokens"]) / 150.0),
+    ),
     "volume": (
-        1.5,
         "req_rate_1h",
         lambda x: clip(math.log10(1.0 + max(x["req_rate_1h"], x["req_rate_10m"])) / 2.5),
     ),
     # as busy at 4 am as at 4 pm: no population of people behind it (needs a day of history)
-    "flat_day": (2.0, "day_evenness", lambda x: clip((x["day_evenness"] - 0.55) / 0.25)),
-    "young_account": (
-        1.0,
-        "account_age_days",
-        lambda x: 0.0 if x["account_age_days"] < 0 else clip((90.0 - x["account_age_days"]) / 60.0),
-    ),
+    "flat_day": ("day_evenness", lambda x: clip((x["day_evenness"] - 0.55) / 0.25)),
+    "young_account": ("account_age_days", _young),
     "fixed_parameters": (
-        0.5,
         "max_tokens_spread",
         lambda x: 1.0 - clip(5.0 * (x["max_tokens_spread"] + x["temperature_spread"])),
     ),
-    "rate_limited": (1.0, "share_429", lambda x: clip(4.0 * x["share_429"])),
-    # a harness re-running a fixed suite repeats prompts exactly; extraction does not
-    "repeats_suite": (-3.0, "exact_repeat_rate", lambda x: clip(2.0 * x["exact_repeat_rate"])),
-}
-
-# name -> (bias, indicators)
-PROFILES: dict[str, tuple[float, dict[str, Indicator]]] = {
-    "distillation": (
-        -6.5,
-        {
-            **_SHARED,
-            "sweeps_topics": (1.0, "topic_entropy", lambda x: clip((x["topic_entropy"] - 0.6) / 0.2)),
-            # long answers to short prompts: the answers are what is being harvested
-            "long_answers": (
-                1.5,
-                "completion_prompt_ratio",
-                lambda x: clip((x["completion_prompt_ratio"] - 1.0) / 4),
-            ),
-            "asks_reasoning": (1.5, "reasoning_share", lambda x: x["reasoning_share"]),
-            "hits_max_tokens": (1.0, "share_max_tokens", lambda x: x["share_max_tokens"]),
-            # benchmark suites and app prompts share one template; generated distillation sets mostly do not
-            "templated": (
-                -1.5,
-                "template_reuse_rate",
-                lambda x: clip((x["template_reuse_rate"] - 0.5) / 0.4),
-            ),
-        },
+    "rate_limited": ("share_429", lambda x: clip(4.0 * x["share_429"])),
+    "repeats_suite": ("exact_repeat_rate", lambda x: clip(2.0 * x["exact_repeat_rate"])),
+    "sweeps_topics": ("topic_entropy", lambda x: clip((x["topic_entropy"] - 0.6) / 0.2)),
+    "narrow_topics": ("topic_entropy", lambda x: clip((0.45 - x["topic_entropy"]) / 0.25)),
+    "asks_reasoning": ("reasoning_share", lambda x: x["reasoning_share"]),
+    "hits_max_tokens": ("share_max_tokens", lambda x: x["share_max_tokens"]),
+    "templated": ("template_reuse_rate", lambda x: clip((x["template_reuse_rate"] - 0.5) / 0.4)),
+    "sustained": ("active_streak_h", lambda x: clip(x["active_streak_h"] / 6.0)),
+    "distillation_shaped": ("distill_shaped_share", lambda x: x["distill_shaped_share"]),
+    "distillation_count": (
+        "distill_shaped_rate_1d",
+        lambda x: clip(math.log10(1.0 + x["distill_shaped_rate_1d"]) / 3.0),
     ),
-    # A short-text classifier serving people has this profile's content too: only a flat day (or a
-    # young account) on top of it reaches the threshold, so its bias is lower.
-    "leeching": (
-        -8.0,
-        {
-            **_SHARED,
-            "short_prompts": (
-                1.5,
-                "mean_prompt_tokens",
-                lambda x: clip((600.0 - x["mean_prompt_tokens"]) / 400.0),
-            ),
-            # a label, a translation, a rewrite: short answers, unlike chat, RAG or distillation
-            "short_answers": (
-                1.5,
-                "mean_completion_tokens",
-                lambda x: clip((250.0 - x["mean_completion_tokens"]) / 150.0),
-            ),
-            "narrow_topics": (1.0, "topic_entropy", lambda x: clip((0.45 - x["topic_entropy"]) / 0.25)),
-            "one_task": (1.0, "template_reuse_rate", lambda x: x["template_reuse_rate"]),
-            "volume": (0.5, "req_rate_1h", _SHARED["volume"][2]),
-            # one skill harvested for hours: a benchmark run or a nightly batch on one template stops
-            "sustained": (1.0, "active_streak_h", lambda x: clip(x["active_streak_h"] / 6.0)),
-            "flat_day": (3.0, "day_evenness", _SHARED["flat_day"][2]),
-        },
+    # one key, user agent or network of the account asking for answers while the rest does not
+    "shaped_substream": (
+        "substream_distill_share",
+        lambda x: clip(2.0 * (x["substream_distill_share"] - x["distill_shaped_share"])),
     ),
 }
-# Bump when an indicator's shape (its lambda) changes; weights and bias are hashed in automatically.
-REVISION = 3
 
 
-def _version() -> str:
-    spec = repr(
-        (REVISION, [(p, b, n, w, f) for p, (b, ind) in PROFILES.items() for n, (w, f, _) in ind.items()])
-    )
-    return hashlib.sha256(spec.encode()).hexdigest()[:6]
+def indicator_values(x: Features) -> dict[str, float]:
+    """Every indicator of one feature vector.
 
-
-class ExtractionIndicators(Learner):
-    """Two fixed logistic profiles over extraction indicators; it does not learn.
-
-    >>> calm = {"near_duplicate_rate": 0.3, "exact_repeat_rate": 0.2, "prompt_novelty": 0.7,
-    ...         "mean_prompt_tokens": 900, "req_rate_1h": 5, "req_rate_10m": 5, "active_streak_h": 0.5,
-    ...         "day_evenness": 0.0, "account_age_days": 400, "max_tokens_spread": 0.5,
-    ...         "temperature_spread": 0.2, "share_429": 0.0, "topic_entropy": 0.6,
-    ...         "completion_prompt_ratio": 0.8, "reasoning_share": 0.0, "share_max_tokens": 0.0,
-    ...         "template_reuse_rate": 0.1, "mean_completion_tokens": 400}
-    >>> bulk = dict(calm, near_duplicate_rate=0.0, exact_repeat_rate=0.0, prompt_novelty=1.0,
-    ...             mean_prompt_tokens=120, req_rate_10m=600, topic_entropy=0.85,
-    ...             completion_prompt_ratio=8, reasoning_share=0.7, account_age_days=3,
-    ...             max_tokens_spread=0.0, temperature_spread=0.0)
-    >>> model = ExtractionIndicators()
-    >>> model.score_one(calm) < 0.1 < 0.8 < model.score_one(bulk)
-    True
-    >>> model.explain_one(bulk)[0][0]
-    'prompt_novelty'
+    >>> from collections import defaultdict
+    >>> v = indicator_values(defaultdict(float, account_age_days=-1.0, prompt_novelty=1.0,
+    ...                                  mean_prompt_tokens=100.0))
+    >>> v["young_account"], v["short_prompts"], v["novel_prompts"]
+    (0.0, 1.0, 1.0)
     """
-
-    name = f"indicators-{_version()}"  # in every alert's model_version
-
-    def _profile_z(self, x: Features) -> tuple[float, list[tuple[str, float]]]:
-        best: tuple[float, list[tuple[str, float]]] | None = None
-        for bias, indicators in PROFILES.values():
-            terms = [(feature, weight * fn(x)) for weight, feature, fn in indicators.values()]
-            z = bias + sum(t for _, t in terms)
-            if best is None or z > best[0]:
-                best = (z, terms)
-        return best
-
-    def score_one(self, x: Features) -> float:
-        z, _ = self._profile_z(x)
-        return 1.0 / (1.0 + math.exp(-z))
-
-    def learn_one(self, x: Features) -> None:
-        return None
-
-    def explain_one(self, x: Features) -> list[tuple[str, float]]:
-        _, terms = self._profile_z(x)
-        merged: dict[str, float] = {}
-        for feature, term in terms:
-            if term > 0:
-                merged[feature] = merged.get(feature, 0.0) + term
-        total = sum(merged.values())
-        if total <= 0:
-            return []
-        return sorted(((f, t / total) for f, t in merged.items()), key=lambda p: -p[1])
+    return {name: fn(x) for name, (_, fn) in INDICATORS.items()}

@@ -58,11 +58,13 @@ def cmd_worker(settings: Settings, _args: argparse.Namespace) -> int:
 
 def cmd_detect(settings: Settings, args: argparse.Namespace) -> int:
     from streams.detect import detect
+    from streams.label import read_verdicts
 
+    verdicts = read_verdicts(Path(args.verdicts)) if args.verdicts else []
     with _open_in(args.input) as src:
         out = _open_out(args.output)
         try:
-            detector = detect(settings, src, out)
+            detector = detect(settings, src, out, verdicts)
         finally:
             out.flush()
             if out is not sys.stdout.buffer:
@@ -72,6 +74,15 @@ def cmd_detect(settings: Settings, args: argparse.Namespace) -> int:
         for dead in detector.dead_letters:
             reasons[dead.reason] = reasons.get(dead.reason, 0) + 1
         print(f"rejected: {reasons}", file=sys.stderr)
+    return 0
+
+
+def cmd_label(settings: Settings, args: argparse.Namespace) -> int:
+    from streams.label import publish_verdict
+
+    ts = args.ts if args.ts is not None else time.time()
+    publish_verdict(settings, args.client_id, args.label, ts, args.note)
+    print(f"published: {args.client_id} is {args.label} from ts {ts:.0f}", file=sys.stderr)
     return 0
 
 
@@ -94,29 +105,69 @@ def cmd_simulate(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
-    from streams.evaluation.evaluate import evaluate
+    from streams.evaluation.evaluate import Plan, evaluate
+    from streams.evaluation.sources import Feedback
 
     if (args.input is None) != (args.labels is None):
         raise InputFileError("--input and --labels go together: events JSONL and its labels CSV")
-    text, met = evaluate(
-        settings,
-        Path(args.out),
-        seeds=args.seeds,
+    feedback = None
+    if args.feedback_share is not None:
+        if not 0 < args.feedback_share < 1:
+            raise InputFileError("--feedback-share is a share of the accounts: between 0 and 1")
+        feedback = Feedback(args.feedback_share, args.label_delay, args.feedback_seed)
+    plan = Plan(
+        seeds=tuple(args.seeds),
         duration=args.duration,
         scale=args.scale,
-        jobs=args.jobs,
-        events=Path(args.input) if args.input else None,
-        labels=Path(args.labels) if args.labels else None,
+        independent_seeds=tuple(args.independent_seeds),
+        independent_scale=args.independent_scale,
+        ablation_seed=args.ablation_seed,
+        ablation_duration=args.ablation_duration,
+        ablation_scale=args.ablation_scale,
+        own=(args.input, args.labels) if args.input else None,
+        feedback=feedback,
     )
+    text, met = evaluate(settings, Path(args.out), plan, args.jobs)
     print(text)
     return 1 if args.check and not met else 0
 
 
 def seeds(text: str) -> list[int]:
+    """
+    >>> seeds("1,2,3"), seeds("101-104,7")
+    ([1, 2, 3], [101, 102, 103, 104, 7])
+    """
+    out: list[int] = []
     try:
-        return [int(s) for s in text.split(",") if s.strip()]
+        for part in (p.strip() for p in text.split(",")):
+            if "-" in part:
+                first, last = (int(v) for v in part.split("-", 1))
+                out.extend(range(first, last + 1))
+            elif part:
+                out.append(int(part))
     except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"not a list of seeds: {text!r} (use 1,2,3)") from exc
+        raise argparse.ArgumentTypeError(f"not a list of seeds: {text!r} (use 1,2,3 or 101-199)") from exc
+    return out
+
+
+def cmd_train(settings: Settings, args: argparse.Namespace) -> int:
+    from streams.training import TRAINING_SEEDS, train_on_file, train_on_seeds
+
+    if (args.input is None) != (args.labels is None):
+        raise InputFileError("--input and --labels go together: events JSONL and its labels CSV")
+    if args.input:
+        prior = train_on_file(Path(args.input), Path(args.labels), settings.detector)
+    else:
+        seeds = args.seeds or TRAINING_SEEDS
+        prior = train_on_seeds(seeds, args.duration, args.scale, settings.detector, args.jobs)
+    out = Path(args.out)
+    out.write_bytes(prior.dumps())
+    print(
+        f"wrote {out}: {prior.name}, {prior.examples} examples from {prior.accounts} accounts "
+        f"({prior.trained_on})",
+        file=sys.stderr,
+    )
+    return 0
 
 
 def cmd_produce(settings: Settings, args: argparse.Namespace) -> int:
@@ -170,7 +221,17 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("detect", help="run the core over events JSONL without Kafka; alerts JSONL out")
     p.add_argument("--input", required=True, help="events JSONL file, or - for stdin")
     p.add_argument("--output", default="-", help="alerts JSONL file, or - for stdout")
+    p.add_argument(
+        "--verdicts", help='analysts\' verdicts JSONL ({"client_id", "label", "ts"}), learned at ts'
+    )
     p.set_defaults(func=cmd_detect)
+
+    p = sub.add_parser("label", help="publish an analyst's verdict on a client to the labels topic")
+    p.add_argument("client_id")
+    p.add_argument("label", choices=["extraction", "benign"])
+    p.add_argument("--note", default="", help="free text for the record (not used for learning)")
+    p.add_argument("--ts", type=point_in_time, default=None, help="event time it applies from (now)")
+    p.set_defaults(func=cmd_label)
 
     p = sub.add_parser("simulate", help="synthetic benign and extraction traffic, with its ground truth")
     p.add_argument("--seed", type=int, required=True)
@@ -188,12 +249,32 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seeds", type=seeds, default=[1], help="simulations to run, e.g. 1,2,3 (default 1)")
     p.add_argument("--duration", type=duration, default=3 * 86400.0, help="simulated time per seed (3d)")
     p.add_argument("--scale", type=float, default=1.0, help="multiplies the number of simulated clients")
-    p.add_argument("--jobs", type=int, default=1, help="seeds evaluated in parallel processes")
+    p.add_argument("--jobs", type=int, default=1, help="runs evaluated in parallel processes")
+    p.add_argument(
+        "--independent-seeds", type=seeds, default=[], help="held-out generator seeds, one day each"
+    )
+    p.add_argument("--independent-scale", type=float, default=1.0)
+    p.add_argument("--ablation-seed", type=int, default=None, help="run the three ablation cells on it")
+    p.add_argument("--ablation-duration", type=duration, default=2 * 86400.0)
+    p.add_argument("--ablation-scale", type=float, default=1.0)
+    p.add_argument("--feedback-share", type=float, default=None, help="also run warm: share revealed")
+    p.add_argument("--label-delay", type=duration, default=7200.0, help="verdict delay after first event")
+    p.add_argument("--feedback-seed", type=int, default=0, help="which accounts are revealed")
     p.add_argument("--input", help="your own events JSONL (schema v1, events or envelopes)...")
-    p.add_argument("--labels", help="...and its labels CSV: client_id,label[,scenario]")
+    p.add_argument("--labels", help="...and its labels CSV: client_id,label[,scenario[,kind]]")
     p.add_argument("--out", default="eval-report", help="directory for eval.json and risk.png")
     p.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
     p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("train", help="the prior model checkpoint, from labelled history or the simulator")
+    p.add_argument("--input", help="events JSONL (schema v1)...")
+    p.add_argument("--labels", help="...and its labels CSV: client_id,label[,scenario]")
+    p.add_argument("--seeds", type=seeds, default=None, help="without --input: simulator seeds (101-199)")
+    p.add_argument("--duration", type=duration, default=86400.0, help="simulated time per seed (1d)")
+    p.add_argument("--scale", type=float, default=0.2, help="multiplies the number of simulated clients")
+    p.add_argument("--jobs", type=int, default=2, help="seeds simulated in parallel processes")
+    p.add_argument("--out", default="models/prior.ckpt", help="checkpoint file to write")
+    p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("produce", help="publish events JSONL to the input topic")
     p.add_argument("--input", required=True, help="events JSONL file, or - for stdin")

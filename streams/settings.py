@@ -35,7 +35,8 @@ class DetectorSettings:
     severity_warning: float = 0.7  # risk at or above which an alert is a warning...
     severity_error: float = 0.85  # ...an error...
     severity_critical: float = 0.95  # ...critical (below warning: info)
-    model_seed: int = 42
+    # the prior checkpoint every partition starts from; empty: the shipped models/prior.ckpt
+    model_checkpoint: str = ""
     # cross-account clusters (streams/core/clusters.py)
     young_account_days: float = 30.0  # younger accounts (or first seen less than a day ago) count as young
     cluster_bucket_s: float = 60.0  # event-time bucket; closes once every source watermark has passed it

@@ -53,7 +53,8 @@ def topic_specs(settings: Settings) -> list[TopicSpec]:
         TopicSpec(settings.input_topic, p, {"max.message.bytes": str(INPUT_MAX_MESSAGE_BYTES)}),
         TopicSpec(settings.alerts_topic, p),
         TopicSpec(settings.dlq_topic, p, {"max.message.bytes": str(DLQ_MAX_MESSAGE_BYTES)}),
-        TopicSpec(settings.labels_topic, 1),
+        # keyed by client_id and co-partitioned with the input: a verdict lands with its client
+        TopicSpec(settings.labels_topic, p),
         # as many partitions as the input: Faust then gives input partition p and cluster partition
         # p (and both their changelogs) to the same worker
         TopicSpec(

@@ -19,9 +19,9 @@ from streams.core.clusters import (
     Observation,
     cluster_features,
     cluster_risk,
+    flagged_ranked,
     has_new_members,
     remember_listed,
-    young_ranked,
 )
 from streams.core.policy import Decision
 from streams.core.stage import EnvelopeStage, Output
@@ -29,7 +29,7 @@ from streams.settings import DetectorSettings
 
 
 class ClusterPartitionState(EnvelopeStage):
-    STATE_FORMAT = 1
+    STATE_FORMAT = 2  # 2: members carry how distillation-shaped they are
     DEAD_REASON = "invalid_observation"
 
     def __init__(self, partition: int, sources: int, cfg: DetectorSettings):
@@ -84,8 +84,8 @@ class ClusterPartitionState(EnvelopeStage):
         key.last_risk, key.last_reasons = cluster_risk(features)
         decision = key.policy.observe(name, key.last_risk, end, 1, self.cfg, scope="cluster")
         incident = key.policy.incident
-        young = young_ranked(active)
-        listing = young[:MAX_MEMBERS_LISTED]
+        flagged = flagged_ranked(active)
+        listing = flagged[:MAX_MEMBERS_LISTED]
         # the last few stragglers never make a tenth: they are listed at most an hour later
         catch_up = end - key.listed_at >= self.cfg.cluster_active_s
         grew = has_new_members(key.listed, listing, self.cfg.cluster_regrow_share, catch_up)
@@ -96,7 +96,7 @@ class ClusterPartitionState(EnvelopeStage):
             return None
         remember_listed(key.listed, listing)
         key.listed_at = end
-        return self._decision(name, key, listing, len(young), decision, end)
+        return self._decision(name, key, listing, len(flagged), decision, end)
 
     def _resolve_and_expire_quiet_keys(self, end: float) -> list[KeyDecision]:
         """A key whose swarm went quiet resolves ``resolve_after_s`` after its last activity; keys idle

@@ -18,7 +18,7 @@ from streams.core.partitioner import partition_for
 from streams.core.records import Reason
 from streams.errors import ExtractwatchError
 
-ENVELOPE_VERSION = 1
+ENVELOPE_VERSION = 2  # 2: observations carry how distillation-shaped their client is
 Item = Observation | KeyDecision | Heartbeat
 
 
@@ -103,7 +103,7 @@ def _row(i: Item) -> list:
     if isinstance(i, Heartbeat):
         return ["h", i.source, i.watermark, i.idle]
     if isinstance(i, Observation):
-        return ["o", i.source, i.kind, i.key, i.client_id, i.ts, i.template, i.young, *i.position]
+        return ["o", i.source, i.kind, i.key, i.client_id, i.ts, i.template, i.young, *i.position, i.shaped]
     reasons = [[r.feature, r.value, r.weight] for r in i.reasons]
     return [
         "k", i.source, i.number, i.key, i.status, i.dedup_key, i.risk, i.severity, i.first_seen, i.ts,
@@ -117,9 +117,17 @@ def _item(row: list) -> Item:
         watermark, idle = rest
         return Heartbeat(int(source), None if watermark is None else float(watermark), bool(idle))
     if tag == "o":
-        kind, key, client_id, ts, template, young, offset, index = rest
+        kind, key, client_id, ts, template, young, offset, index, shaped = rest
         return Observation(
-            kind, key, client_id, float(ts), template, bool(young), int(source), (offset, index)
+            kind,
+            key,
+            client_id,
+            float(ts),
+            template,
+            bool(young),
+            int(source),
+            (offset, index),
+            float(shaped),
         )
     if tag == "k":
         number, key, status, dedup_key, risk, severity, first_seen, ts, members, count, events, reasons = rest

@@ -40,6 +40,9 @@ class Observation:
     source: int  # input partition
     # (Kafka offset, index in its envelope) there: with ``kind``, what makes a re-sent one a duplicate
     position: tuple[int, int]
+    # how distillation-shaped the client's own traffic is (its share of such requests; 1 once an
+    # analyst confirmed it as extraction): a swarm of aged accounts still shows by what it asks
+    shaped: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,21 +106,28 @@ def observations(
     first_seen: float,
     history_start: float,
     cfg: DetectorSettings,
+    shaped: float = 0.0,
 ) -> list[Observation]:
     """One observation per cluster key.
 
     Young: created less than ``young_account_days`` ago; if the creation time is unknown, first seen
     less than a day ago by a partition that had already seen a day of traffic before (at the start
-    of a stream every client is "first seen").
+    of a stream every client is "first seen"). Young is one signal among several: a swarm whose
+    accounts were created before the detector's history began is never young.
     """
     if event.account_created_at is not None:
         young = event.ts - event.account_created_at < cfg.young_account_days * 86400.0
     else:
         young = first_seen - history_start > 86400.0 and event.ts - first_seen < 86400.0
     return [
-        Observation(kind, key, event.client_id, event.ts, event.template, young, source, position)
+        Observation(
+            kind, key, event.client_id, event.ts, event.template, young, source, position, round(shaped, 3)
+        )
         for kind, key in cluster_keys(event)
     ]
+
+
+SHAPED = 0.6  # a member whose share of distillation-shaped requests is at least this is suspect
 
 
 @dataclass(slots=True)
@@ -125,6 +135,12 @@ class Member:
     last_ts: float
     events: int
     young: bool
+    shaped: float = 0.0
+
+    @property
+    def flagged(self) -> bool:
+        """Young, or asking for what distillation asks for: a candidate swarm member."""
+        return self.young or self.shaped >= SHAPED
 
 
 @dataclass(slots=True)
@@ -155,10 +171,11 @@ class KeyState:
             if member is None:
                 member = self.members[o.client_id] = Member(o.ts, 0, o.young)
                 self.distinct.update(o.client_id)
-            member.last_ts, member.events, member.young = (
+            member.last_ts, member.events, member.young, member.shaped = (
                 max(member.last_ts, o.ts),
                 member.events + 1,
                 o.young,
+                o.shaped,
             )
             in_bucket.add(o.client_id)
             if o.template is not None and self._note_template(o.template, o.client_id):
@@ -190,9 +207,10 @@ class KeyState:
         return [(cid, m) for cid, m in self.members.items() if m.last_ts >= horizon]
 
 
-def young_ranked(active: list[tuple[str, Member]]) -> list[str]:
-    """The young active members, most active first: the swarm; older ones on a key are bystanders."""
-    ranked = sorted(((cid, m) for cid, m in active if m.young), key=lambda cm: (-cm[1].events, cm[0]))
+def flagged_ranked(active: list[tuple[str, Member]]) -> list[str]:
+    """The flagged active members (young, or distillation-shaped), most active first: the swarm;
+    the others on a key are bystanders."""
+    ranked = sorted(((cid, m) for cid, m in active if m.flagged), key=lambda cm: (-cm[1].events, cm[0]))
     return [cid for cid, _ in ranked]
 
 
@@ -222,38 +240,44 @@ def remember_listed(listed: set[str], listing: list[str]) -> None:
 
 
 def cluster_features(key: KeyState, active: list[tuple[str, Member]]) -> dict[str, float]:
-    young = sum(1 for _, m in active if m.young)
+    flagged = sum(1 for _, m in active if m.flagged)
     # over every member remembered, not just this hour's: a generic template or a busy network used
     # by many older accounts over the day stays old even in an hour a swarm dominates it
-    young_remembered = sum(1 for m in key.members.values() if m.young)
+    remembered = len(key.members) or 1
     return {
         "active_members": float(len(active)),
-        "young_members": float(young),
-        "young_share": young_remembered / len(key.members) if key.members else 0.0,
+        "flagged_members": float(flagged),
+        "young_share": sum(1 for m in key.members.values() if m.young) / remembered,
+        "shaped_share": sum(1 for m in key.members.values() if m.shaped >= SHAPED) / remembered,
         "shared_template_share": key.shared_share,
         "co_activity": key.co_activity,
     }
 
 
-# A swarm is many *young* accounts that share content or infrastructure and act together. Old
-# accounts behind one egress, a popular SDK's shared system prompt, or a cloud ASN full of unrelated
-# customers each miss at least the "young" half.
+# A swarm is many accounts that share content or infrastructure, act together, and are new or ask
+# for what distillation asks for. No one signal is a gate: a campaign whose accounts were created
+# before the detector's history began is never young, but its members' own traffic is
+# distillation-shaped. Old accounts behind one egress, a popular SDK's shared system prompt, or a
+# cloud ASN full of unrelated customers each miss the "young" and the "shaped" halves.
 _CLUSTER_WEIGHTS = {
     # well above the base rate of new customers (15-30% on a busy shared key)
     "young_share": (5.0, lambda f: clip((f["young_share"] - 0.3) / 0.5)),
+    "shaped_share": (5.0, lambda f: clip((f["shaped_share"] - 0.3) / 0.5)),
     "shared_template_share": (2.0, lambda f: f["shared_template_share"]),
-    "young_members": (2.0, lambda f: clip((f["young_members"] - 5.0) / 15.0)),
-    "co_activity": (0.5, lambda f: clip(2.0 * f["co_activity"])),
+    "flagged_members": (2.0, lambda f: clip((f["flagged_members"] - 5.0) / 15.0)),
+    "co_activity": (1.0, lambda f: clip(2.0 * f["co_activity"])),
 }
 _CLUSTER_BIAS = -6.5
 
 
 def cluster_risk(features: dict[str, float]) -> tuple[float, list[Reason]]:
     """
-    >>> swarm = {"active_members": 40, "young_members": 38, "young_share": 0.95,
+    >>> swarm = {"active_members": 40, "flagged_members": 38, "young_share": 0.95, "shaped_share": 0.9,
     ...          "shared_template_share": 0.8, "co_activity": 0.5}
-    >>> office = dict(swarm, young_members=2, young_share=0.05, shared_template_share=0.1)
-    >>> cluster_risk(swarm)[0] > 0.7 > 0.1 > cluster_risk(office)[0]
+    >>> aged_swarm = dict(swarm, young_share=0.0)
+    >>> office = dict(swarm, flagged_members=2, young_share=0.05, shaped_share=0.05,
+    ...               shared_template_share=0.1)
+    >>> cluster_risk(swarm)[0] > cluster_risk(aged_swarm)[0] > 0.7 > 0.1 > cluster_risk(office)[0]
     True
     """
     terms = [(name, w * fn(features)) for name, (w, fn) in _CLUSTER_WEIGHTS.items()]

@@ -14,6 +14,7 @@ from streams.core.records import Alert, DeadLetter
 from streams.core.stage import InputRecord, Output
 from streams.core.swarms import SwarmState
 from streams.core.validate import event_time
+from streams.core.verdicts import Verdict
 from streams.settings import DetectorSettings
 
 
@@ -53,6 +54,17 @@ class Detector:
             alerts.extend(self._apply(partition, value, 0.0 if ts is None else ts))
         return alerts
 
+    def add_verdict(self, verdict: Verdict) -> None:
+        """An analyst's verdict, as the worker reads it from the labels topic: to its client's
+        partition, whose examples every partition then learns at its own watermark."""
+        state = self.states[partition_for(verdict.client_id, self.partitions)]
+        self._teach_all(state.add_verdict(verdict))
+
+    def _teach_all(self, out: Output) -> None:
+        for example in out.examples:
+            for state in self.states:
+                state.teach(example)
+
     def finish(self) -> list[Alert]:
         """The input has ended: every source is idle, so the cluster partitions close what they hold,
         as the worker's do once its partitions have gone quiet."""
@@ -64,7 +76,9 @@ class Detector:
     def client_state(self, client_id: str) -> ClientState | None:
         return self.states[partition_for(client_id, self.partitions)].clients.get(client_id)
 
-    def run(self, lines: Iterable[bytes]) -> Iterator[Alert]:
+    def run(self, lines: Iterable[bytes], verdicts: Iterable[Verdict] = ()) -> Iterator[Alert]:
+        for verdict in verdicts:
+            self.add_verdict(verdict)
         for line in lines:
             if line.strip():
                 yield from self.feed_line(line)
@@ -74,6 +88,7 @@ class Detector:
         state = self.states[partition]
         out: Output = state.apply([InputRecord(state.last_offset + 1, record_ts, value)])
         self.dead_letters.extend(out.dead_letters)
+        self._teach_all(out)
         if not self.clusters:
             return out.alerts
         return out.alerts + self._deliver(

@@ -29,6 +29,12 @@ _HOURS_HALF_LIFE_S = 2 * 86400.0  # hour-of-day histogram remembers about the la
 _EVENNESS_HOURS = 3  # day_evenness compares 3-hour blocks, which smooths the noise of low rates
 _STREAK_GAP_S = 900.0  # a pause longer than this ends a run of continuous activity
 HALF_LIVES_S = {"10m": 600.0, "1h": 3600.0, "1d": 86400.0}
+# A request is distillation-shaped when it asks for reasoning, or gets a long answer to a short prompt:
+# judged per request, so a side stream shows as a count even where the account's averages hide it.
+_LONG_ANSWER_TOKENS = 300
+_LONG_ANSWER_RATIO = 2.0
+_SUBSTREAMS = 8  # sub-streams (API key, user agent, network prefix) followed per client
+_SUBSTREAM_MIN_EVENTS = 20.0  # a sub-stream's share counts once it has this much decayed traffic
 
 FEATURE_NAMES = (
     "req_rate_10m",
@@ -59,6 +65,9 @@ FEATURE_NAMES = (
     "distinct_prefixes",
     "distinct_asns",
     "account_age_days",
+    "distill_shaped_share",
+    "distill_shaped_rate_1d",
+    "substream_distill_share",
 )
 
 
@@ -158,6 +167,63 @@ class _DecayedHistogram:
         return sum(1 for b in self.bins if b >= floor) / len(self.bins)
 
 
+def distillation_shaped(e: Event) -> bool:
+    """Does this one request look like harvesting an answer?
+
+    >>> from streams.core.records import Event
+    >>> base = dict(event_id="e", ts=0.0, client_id="c", api_key_id="k", ip="10.0.0.1", model="m", status=200)
+    >>> distillation_shaped(Event(**base, prompt_tokens=80, completion_tokens=900))
+    True
+    >>> distillation_shaped(Event(**base, prompt_tokens=3000, completion_tokens=900))
+    False
+    """
+    if e.asks_reasoning:
+        return True
+    return e.completion_tokens >= _LONG_ANSWER_TOKENS and e.completion_tokens >= _LONG_ANSWER_RATIO * (
+        e.prompt_tokens + 1
+    )
+
+
+class _SubStreams:
+    """The distillation-shaped share of each of a client's busiest sub-streams (API key, user agent,
+    network prefix), at most ``_SUBSTREAMS``: a siphon through one key or client library stands out
+    from the app around it. Each keeps a decayed event count (half-life 1 h); when full, the least
+    active is evicted, so one-off prefixes churn among themselves and steady streams stay.
+
+    >>> s = _SubStreams()
+    >>> for i in range(90):
+    ...     s.add(["k:app", "u:app/1"], float(i), False)
+    ...     if i % 3 == 0:
+    ...         s.add(["k:app", "u:python-requests"], float(i), True)
+    >>> s.max_share() > 0.9
+    True
+    """
+
+    __slots__ = ("streams",)
+
+    def __init__(self) -> None:
+        self.streams: dict[str, list[float]] = {}  # key -> [decayed count, count ts, shaped share]
+
+    def add(self, keys: list[str], ts: float, shaped: bool) -> None:
+        for key in keys:
+            entry = self.streams.get(key)
+            if entry is None:
+                if len(self.streams) >= _SUBSTREAMS:
+                    del self.streams[min(self.streams, key=lambda k: (self._count(k, ts), k))]
+                entry = self.streams[key] = [0.0, ts, 1.0 if shaped else 0.0]
+            entry[0] = self._count(key, ts) + 1.0
+            entry[1] = max(entry[1], ts)
+            entry[2] += _ALPHA * ((1.0 if shaped else 0.0) - entry[2])
+
+    def _count(self, key: str, ts: float) -> float:
+        count, at, _ = self.streams[key]
+        return count * 2.0 ** (-max(0.0, ts - at) / 3600.0)
+
+    def max_share(self) -> float:
+        shares = [share for count, _, share in self.streams.values() if count >= _SUBSTREAM_MIN_EVENTS]
+        return max(shares, default=0.0)
+
+
 def _remember(small_set: dict[str, None], value: str | None) -> None:
     if value is not None and value not in small_set and len(small_set) < _SMALL_SET:
         small_set[value] = None
@@ -212,6 +278,9 @@ class ClientFeatures:
     ip_counts: Counter = field(default_factory=Counter)
     recent_event_ids: deque = field(default_factory=lambda: deque(maxlen=5))
     account_created_at: float | None = None
+    shaped: _Ewm = field(default_factory=_Ewm)
+    shaped_count: _DecayedCount = field(default_factory=lambda: _DecayedCount(86400.0))
+    substreams: _SubStreams = field(default_factory=_SubStreams)
 
     @classmethod
     def start(cls, event: Event) -> ClientFeatures:
@@ -246,6 +315,12 @@ class ClientFeatures:
         self.recent_event_ids.append(e.event_id)
         if e.account_created_at is not None:
             self.account_created_at = e.account_created_at
+        shaped = distillation_shaped(e)
+        self.shaped.update(1.0 if shaped else 0.0)
+        self.shaped_count.add(e.ts, 1.0 if shaped else 0.0)
+        self.substreams.add(
+            [f"k:{e.api_key_id}", f"u:{e.user_agent}", f"n:{ip_prefix(e.ip)}"], e.ts, shaped
+        )
 
     def _update_content(self, e: Event) -> None:
         if e.prompt_sha256 is not None:
@@ -302,6 +377,9 @@ class ClientFeatures:
             "distinct_prefixes": float(self.prefixes.get()),
             "distinct_asns": float(len(self.asns)),
             "account_age_days": age,
+            "distill_shaped_share": self.shaped.mean,
+            "distill_shaped_rate_1d": self.shaped_count.per_hour() * 24.0,
+            "substream_distill_share": self.substreams.max_share(),
         }
 
     def evidence(self) -> dict[str, list]:

@@ -21,9 +21,11 @@ from streams.core.records import Alert, DeadLetter, Event, Reason, Reroute
 from streams.core.scoring import RiskScorer
 from streams.core.stage import InputRecord, Output, Stage
 from streams.core.validate import InvalidEvent, decode_message, parse_event
+from streams.core.verdicts import TrainingExample, Verdict, VerdictBook
 from streams.settings import DetectorSettings
 
 _EXPIRY_SCAN_EVERY = 1000  # events between scans for idle clients
+_SHAPED_AFTER_EVENTS = 5  # a client's distillation-shaped share means something after this many
 
 
 @dataclass(slots=True)
@@ -36,7 +38,7 @@ class ClientState:
 
 
 class PartitionState(Stage):
-    STATE_FORMAT = 2  # 2: partitions remember their earliest event time
+    STATE_FORMAT = 3  # 3: a learned classifier and per-request features
 
     def __init__(
         self,
@@ -52,11 +54,12 @@ class PartitionState(Stage):
         self.cfg = cfg
         self.replay = replay
         self.clients: dict[str, ClientState] = {}
-        self.scorer = RiskScorer(seed=cfg.model_seed + partition)
+        self.scorer = RiskScorer(cfg.model_checkpoint)
         self.max_ts: float | None = None
         self.first_ts: float | None = None  # the earliest event time applied: how much history it has
         self.last_offset = -1
         self.open_incidents: set[str] = set()
+        self.verdicts = VerdictBook()
         self._since_expiry_scan = 0
 
     @property
@@ -110,6 +113,7 @@ class PartitionState(Stage):
             self.first_ts = event.ts
         if self.max_ts is None or event.ts > self.max_ts:
             self.max_ts = event.ts
+            self._settle_verdicts(out)
             self._resolve_quiet_incidents(event, out)
         state = self.clients.get(event.client_id)
         if state is None:
@@ -118,7 +122,13 @@ class PartitionState(Stage):
         if self.clusters:
             out.observations.extend(
                 observations(
-                    event, self.partition, position, state.features.first_ts, self.first_ts, self.cfg
+                    event,
+                    self.partition,
+                    position,
+                    state.features.first_ts,
+                    self.first_ts,
+                    self.cfg,
+                    self._shaped(event.client_id, state),
                 )
             )
         state.since_score += 1
@@ -128,8 +138,48 @@ class PartitionState(Stage):
         if self._since_expiry_scan >= _EXPIRY_SCAN_EVERY:
             self._expire_idle_clients()
 
+    # -- verdicts ----------------------------------------------------------------------------------
+
+    def add_verdict(self, verdict: Verdict) -> Output:
+        """A verdict on one of this partition's clients; it waits for the watermark to reach its ts,
+        or, if the watermark already has, becomes an example now (counted late)."""
+        out = Output()
+        self.verdicts.add(verdict)
+        if self.watermark is not None and verdict.ts <= self.watermark:
+            self.verdicts.counts["late"] += 1
+            self._settle_verdicts(out)
+        return out
+
+    def teach(self, example: TrainingExample) -> None:
+        """An example from any partition's verdict: learned once this partition's watermark passes its
+        ts (at once, if it already has)."""
+        self.verdicts.teach(example)
+        self._learn_due()
+
+    def _settle_verdicts(self, out: Output) -> None:
+        for verdict in self.verdicts.due(self.watermark):
+            self.verdicts.labels[verdict.client_id] = verdict.extraction
+            state = self.clients.get(verdict.client_id)
+            if state is None:
+                self.verdicts.counts["untracked"] += 1
+                continue
+            vector = tuple(sorted(state.features.vector().items()))
+            out.examples.append(TrainingExample(verdict.ts, verdict.client_id, verdict.extraction, vector))
+        self._learn_due()
+
+    def _learn_due(self) -> None:
+        for example in self.verdicts.learnable(self.watermark):
+            self.scorer.learn(dict(example.vector), example.extraction)
+
+    def _shaped(self, client_id: str, state: ClientState) -> float:
+        """How distillation-shaped a client's own traffic is, for the cluster stage: its share of such
+        requests once it has sent a few, or 1 if an analyst confirmed it as extraction."""
+        if self.verdicts.labels.get(client_id):
+            return 1.0
+        return state.features.shaped.mean if state.features.events >= _SHAPED_AFTER_EVENTS else 0.0
+
     def _score(self, event: Event, state: ClientState, out: Output) -> None:
-        score = self.scorer.score_and_learn(state.features.vector())
+        score = self.scorer.score(state.features.vector())
         state.last_risk, state.last_reasons = score.risk, score.reasons
         decision = state.policy.observe(event.client_id, score.risk, event.ts, state.since_score, self.cfg)
         state.since_score = 0

@@ -12,6 +12,7 @@ from streams.core.buckets import BucketGate
 from streams.core.cluster_wire import InvalidEnvelope, Item, decode_envelope
 from streams.core.clusters import Heartbeat, KeyDecision, Observation
 from streams.core.records import Alert, DeadLetter, Reroute
+from streams.core.verdicts import TrainingExample
 from streams.errors import CheckpointError
 from streams.settings import DetectorSettings
 
@@ -34,6 +35,7 @@ class Output:
     reroutes: list[Reroute] = field(default_factory=list)
     observations: list[Observation] = field(default_factory=list)  # for the cluster partitions
     decisions: list[KeyDecision] = field(default_factory=list)  # of cluster keys, for the swarm stage
+    examples: list[TrainingExample] = field(default_factory=list)  # from verdicts, for every partition
     events: int = 0  # events (or items) applied
     redelivered: int = 0  # records skipped because their offset was already applied
 

@@ -54,7 +54,7 @@ def parse_event(raw: Any) -> Event:
     simhash_hex = _opt(raw, "prompt_simhash", str)
     event = Event(
         event_id=_bounded_str(raw, "event_id", _MAX_EVENT_ID),
-        ts=_timestamp(raw, "ts", required=True),
+        ts=timestamp(raw, "ts", required=True),
         client_id=_bounded_str(raw, "client_id", _MAX_CLIENT_ID),
         api_key_id=_bounded_str(raw, "api_key_id", 256),
         ip=_ip(raw),
@@ -69,7 +69,7 @@ def parse_event(raw: Any) -> Event:
         temperature=_number(raw, "temperature", minimum=0.0),
         stop_reason=_opt(raw, "stop_reason", str),
         latency_ms=_number(raw, "latency_ms", minimum=0.0),
-        account_created_at=_timestamp(raw, "account_created_at", required=False),
+        account_created_at=timestamp(raw, "account_created_at", required=False),
         prompt_sha256=_opt(raw, "prompt_sha256", str),
         prompt_simhash=_hex64(simhash_hex) if simhash_hex is not None else None,
     )
@@ -92,7 +92,7 @@ def event_time(raw: Any) -> float | None:
     if not isinstance(raw, dict):
         return None
     try:
-        return _timestamp(raw, "ts", required=True)
+        return timestamp(raw, "ts", required=True)
     except InvalidEvent:
         return None
 
@@ -141,7 +141,7 @@ def _number(raw: dict, name: str, *, minimum: float) -> float | None:
     return float(value)
 
 
-def _timestamp(raw: dict, name: str, *, required: bool) -> Any:
+def timestamp(raw: dict, name: str, *, required: bool) -> Any:
     value = raw.get(name)
     if value is None:
         if required:

@@ -47,8 +47,9 @@ class ScenarioSummary:
     scenario: str
     label: str
     accounts: int  # labelled accounts that sent at least one event
-    accounts_alerted: int
+    accounts_alerted: int  # alerted on their own, or listed in a cluster alert
     recall: float | None  # extraction only
+    alerted_share: float | None  # benign only: the share of accounts that ever paged someone
     false_alarms: int  # incidents opened on benign accounts
     account_days: int  # active account-days
     false_alarms_per_account_day: float | None  # benign only
@@ -81,6 +82,7 @@ def summarise(outcomes: Iterable[AccountOutcome]) -> list[ScenarioSummary]:
 
 def _row(scenario: str, label: str, accounts: list[AccountOutcome]) -> ScenarioSummary:
     alerted = [o for o in accounts if o.first_alert_events is not None]
+    caught = [o for o in accounts if o.first_alert_events is not None or o.cluster_listed_ts is not None]
     listed = [o for o in accounts if o.cluster_listed_ts is not None]
     days = sum(len(o.active_days) for o in accounts)
     false_alarms = sum(o.incidents for o in accounts) if label == BENIGN else 0
@@ -88,8 +90,9 @@ def _row(scenario: str, label: str, accounts: list[AccountOutcome]) -> ScenarioS
         scenario=scenario,
         label=label,
         accounts=len(accounts),
-        accounts_alerted=len(alerted),
-        recall=round(len(alerted) / len(accounts), 4) if label == EXTRACTION else None,
+        accounts_alerted=len(caught),
+        recall=round(len(caught) / len(accounts), 4) if label == EXTRACTION else None,
+        alerted_share=round(len(caught) / len(accounts), 4) if label == BENIGN else None,
         false_alarms=false_alarms,
         account_days=days,
         false_alarms_per_account_day=round(false_alarms / days, 5) if label == BENIGN and days else None,

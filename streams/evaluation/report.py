@@ -14,6 +14,7 @@ _COLUMNS = (
     ("accounts", "accounts", "{}"),
     ("alerted", "accounts_alerted", "{}"),
     ("recall", "recall", "{:.3f}"),
+    ("benign alerted", "alerted_share", "{:.3f}"),
     ("false alarms", "false_alarms", "{}"),
     ("acct-days", "account_days", "{}"),
     ("FA/acct-day", "false_alarms_per_account_day", "{:.4f}"),
@@ -41,30 +42,25 @@ def targets_text(results: list[TargetResult]) -> str:
     return "\n".join(f"  [{'met' if r.met else 'MISSED'}] {r.target}: {r.value}" for r in results)
 
 
-def document(
-    runs: list[RunResult],
-    rows: list[ScenarioSummary],
-    per_run: dict[str, list[ScenarioSummary]],
-    results: list[TargetResult],
-    model_version: str,
-    cluster_incidents: dict[str, int],
-) -> dict:
+def run_doc(r: RunResult) -> dict:
     return {
-        "model_version": model_version,
-        "runs": [
-            {
-                "source": r.source,
-                "events": r.events,
-                "rejected": r.rejected,
-                "unlabelled_accounts": r.unlabelled_accounts,
-                "unlabelled_incidents": r.unlabelled_incidents,
-                "cluster_incidents": r.cluster_incidents,
-                "scenarios": [asdict(s) for s in per_run[r.source]],
-            }
-            for r in runs
-        ],
-        "scenarios": [asdict(s) for s in rows],
-        "cluster_incidents": cluster_incidents,
-        "targets": [asdict(t) for t in results],
-        "targets_met": all(t.met for t in results),
+        "source": r.source,
+        "events": r.events,
+        "rejected": r.rejected,
+        "verdicts": r.verdicts,
+        "unlabelled_accounts": r.unlabelled_accounts,
+        "unlabelled_incidents": r.unlabelled_incidents,
+        "cluster_incidents": r.cluster_incidents,
     }
+
+
+def sources(runs: list[RunResult]) -> str:
+    parts = []
+    for r in runs:
+        extra = f", rejected {r.rejected}" if r.rejected else ""
+        if r.verdicts:
+            extra += f", {r.verdicts} accounts revealed as verdicts (not scored)"
+        if r.unlabelled_accounts:
+            extra += f", {r.unlabelled_accounts} unlabelled accounts ({r.unlabelled_incidents} incidents)"
+        parts.append(f"{r.source}: {r.events} events{extra}")
+    return "; ".join(parts)

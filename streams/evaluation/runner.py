@@ -1,10 +1,10 @@
-"""Runs labelled traffic through the core (the same ``Detector`` as ``detect``) and records outcomes."""
+"""Runs labelled traffic through the core (the same ``Detector`` as ``detect``) and records outcomes,
+and those of the trivial baseline rule on the same accounts."""
 
 from __future__ import annotations
 
 import csv
 from collections.abc import Iterable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -12,8 +12,9 @@ import orjson
 
 from streams.core.detector import Detector
 from streams.core.validate import event_time
+from streams.core.verdicts import Verdict
 from streams.errors import InputFileError
-from streams.evaluation.outcomes import LABELS, AccountOutcome
+from streams.evaluation.outcomes import EXTRACTION, LABELS, AccountOutcome
 from streams.settings import DetectorSettings
 
 TRACED_PER_SCENARIO = 2  # accounts per scenario whose risk is recorded for the plot
@@ -32,7 +33,7 @@ class RiskTrace:
 
 @dataclass(slots=True)
 class RunResult:
-    source: str  # "seed 3" or the events file
+    source: str  # "library seed 3" or the events file
     window_start: float | None
     events: int
     rejected: dict[str, int]
@@ -41,6 +42,8 @@ class RunResult:
     outcomes: list[AccountOutcome]
     traces: list[RiskTrace]
     cluster_incidents: dict[str, int] = field(default_factory=dict)  # scenario most listed -> incidents
+    verdicts: int = 0  # verdicts given (warm runs); their accounts are left out of the outcomes
+    baseline: list[AccountOutcome] = field(default_factory=list)  # the trivial rule, same accounts
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,24 +62,41 @@ def run_events(
     labels: dict[str, Labelled],
     cfg: DetectorSettings,
     partitions: int,
+    revealed: dict[str, float] | None = None,
 ) -> RunResult:
+    """``revealed``: accounts whose label an analyst gives, each ``delay`` seconds of event time after
+    its first event, as a verdict on the worker's path; they are not scored."""
     detector = Detector(partitions, cfg, clusters=True)
-    outcomes = {cid: AccountOutcome(cid, lab.label, lab.scenario) for cid, lab in labels.items()}
+    revealed = revealed or {}
+    outcomes = {
+        cid: AccountOutcome(cid, lab.label, lab.scenario)
+        for cid, lab in labels.items()
+        if cid not in revealed
+    }
+    taught: dict[str, AccountOutcome] = {}  # revealed accounts: followed, never reported
     unlabelled: dict[str, AccountOutcome] = {}
-    traces = _pick_traced(labels)
+    baseline = TrivialRule(labels, revealed)
+    traces = _pick_traced({cid: lab for cid, lab in labels.items() if cid not in revealed})
     events, window_start, stream_ts = 0, None, 0.0
     cluster_incidents: dict[str, int] = {}
     for line in _single_events(lines):
         rejected_before = len(detector.dead_letters)
         alerts = detector.feed_line(line)
-        doc = _client_and_ts(line) if len(detector.dead_letters) == rejected_before else None
+        doc = _accepted(line) if len(detector.dead_letters) == rejected_before else None
         if doc is not None:
-            client_id, ts = doc
+            client_id, ts, completion = doc
             stream_ts = max(stream_ts, ts)
             events += 1
             window_start = ts if window_start is None else min(window_start, ts)
+            baseline.saw_event(client_id, ts, completion)
             outcome = outcomes.get(client_id)
-            if outcome is None:
+            if outcome is None and client_id in revealed:
+                outcome = taught.get(client_id)
+                if outcome is None:
+                    outcome = taught[client_id] = AccountOutcome(client_id, labels[client_id].label, "-")
+                    extraction = labels[client_id].label == EXTRACTION
+                    detector.add_verdict(Verdict(ts + revealed[client_id], client_id, extraction))
+            elif outcome is None:
                 outcome = unlabelled.setdefault(client_id, AccountOutcome(client_id, "unlabelled", "-"))
             outcome.saw_event(ts)
             trace = traces.get(client_id)
@@ -84,9 +104,9 @@ def run_events(
                 state = detector.client_state(client_id)
                 if state is not None and state.since_score == 0:
                     trace.points.append((ts, state.last_risk))
-        _note_alerts(alerts, stream_ts, outcomes, unlabelled, traces, cluster_incidents)
+        _note_alerts(alerts, stream_ts, outcomes, taught | unlabelled, traces, cluster_incidents)
     # the end of input closes the cluster buckets still open, as idle partitions do in the worker
-    _note_alerts(detector.finish(), stream_ts, outcomes, unlabelled, traces, cluster_incidents)
+    _note_alerts(detector.finish(), stream_ts, outcomes, taught | unlabelled, traces, cluster_incidents)
     _mark_scenario_starts(outcomes.values())
     rejected: dict[str, int] = {}
     for dead in detector.dead_letters:
@@ -101,6 +121,8 @@ def run_events(
         outcomes=list(outcomes.values()),
         traces=list(traces.values()),
         cluster_incidents=cluster_incidents,
+        verdicts=len(taught),
+        baseline=baseline.outcomes(),
     )
 
 
@@ -120,30 +142,6 @@ def _note_alerts(alerts, stream_ts, outcomes, unlabelled, traces, cluster_incide
                 target.saw_incident(alert.ts)
             if alert.client_id in traces:
                 traces[alert.client_id].alerts.append(alert.ts)
-
-
-def run_seed(seed: int, duration: float, scale: float, cfg: DetectorSettings, partitions: int) -> RunResult:
-    from streams.simulate.traffic import traffic
-
-    events, truth = traffic(seed, seed_start(seed), duration, scale)
-    labels = {t.client_id: Labelled(t.label, t.scenario) for t in truth}
-    return run_events(f"seed {seed}", (orjson.dumps(e) for e in events), labels, cfg, partitions)
-
-
-def run_seeds(
-    seeds: list[int], duration: float, scale: float, cfg: DetectorSettings, partitions: int, jobs: int
-) -> list[RunResult]:
-    """One process per seed (up to ``jobs``): seeds are independent simulations."""
-    if jobs <= 1 or len(seeds) == 1:
-        return [run_seed(s, duration, scale, cfg, partitions) for s in seeds]
-    with ProcessPoolExecutor(max_workers=min(jobs, len(seeds))) as pool:
-        futures = [pool.submit(run_seed, s, duration, scale, cfg, partitions) for s in seeds]
-        return [f.result() for f in futures]
-
-
-def run_file(events: Path, labels: Path, cfg: DetectorSettings, partitions: int) -> RunResult:
-    with events.open("rb") as f:
-        return run_events(str(events), f, read_labels(labels), cfg, partitions)
 
 
 def read_labels(path: Path) -> dict[str, Labelled]:
@@ -212,8 +210,8 @@ def _single_events(lines: Iterable[bytes]) -> Iterable[bytes]:
             yield line
 
 
-def _client_and_ts(line: bytes) -> tuple[str, float] | None:
-    """The client and event time of a line the core has just accepted."""
+def _accepted(line: bytes) -> tuple[str, float, int] | None:
+    """The client, event time and completion tokens of a line the core has just accepted."""
     try:
         doc = orjson.loads(line)
     except orjson.JSONDecodeError:
@@ -222,4 +220,37 @@ def _client_and_ts(line: bytes) -> tuple[str, float] | None:
     client_id = doc.get("client_id") if isinstance(doc, dict) else None
     if ts is None or not isinstance(client_id, str):
         return None
-    return client_id, ts
+    completion = doc.get("completion_tokens")
+    return client_id, ts, completion if isinstance(completion, int) else 0
+
+
+class TrivialRule:
+    """The baseline a detector must beat: alert an account whose mean completion is at least
+    1,500 tokens once it has sent 50 events."""
+
+    MIN_EVENTS = 50
+    MIN_MEAN_COMPLETION = 1500.0
+
+    def __init__(self, labels: dict[str, Labelled], revealed: dict[str, float]):
+        self.accounts = {
+            cid: AccountOutcome(cid, lab.label, lab.scenario)
+            for cid, lab in labels.items()
+            if cid not in revealed
+        }
+        self.completion: dict[str, int] = {}
+
+    def saw_event(self, client_id: str, ts: float, completion: int) -> None:
+        outcome = self.accounts.get(client_id)
+        if outcome is None:
+            return
+        outcome.saw_event(ts)
+        total = self.completion[client_id] = self.completion.get(client_id, 0) + completion
+        if (
+            outcome.incidents == 0
+            and outcome.events >= self.MIN_EVENTS
+            and total / outcome.events >= self.MIN_MEAN_COMPLETION
+        ):
+            outcome.saw_incident(ts)
+
+    def outcomes(self) -> list[AccountOutcome]:
+        return list(self.accounts.values())

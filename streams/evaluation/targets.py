@@ -7,9 +7,24 @@ from dataclasses import dataclass
 from streams.evaluation.outcomes import ScenarioSummary
 
 MIN_RECALL = 0.95
-RECALL_SCENARIOS = ("bulk_distillation", "low_and_slow", "burst_then_pause", "topic_sweep", "task_leeching")
+# the core attack kinds, by the scenario library's names and by the kinds other labels use
+RECALL_SCENARIOS = (
+    "bulk_distillation",
+    "low_and_slow",
+    "burst_then_pause",
+    "topic_sweep",
+    "task_leeching",
+    "swarm",
+    "bulk",
+    "burst",
+    "sweep",
+    "leeching",
+)
 MAX_FALSE_ALARMS_PER_ACCOUNT_DAY = 0.01
-MAX_MEDIAN_EVENTS_TO_ALERT = {"bulk_distillation": 100}
+MAX_MEDIAN_EVENTS_TO_ALERT = {"bulk_distillation": 100, "bulk": 100}
+# diluted and disguised extraction: a target once analysts have taught the model (warm runs)
+MIN_WARM_RECALL = 0.6
+WARM_RECALL_SCENARIOS = ("mimicry", "siphon_10pct")
 MIN_SWARM_LISTED = 0.9  # share of a swarm's accounts listed in a cluster alert...
 MAX_SWARM_HOURS = 2.0  # ...a median of at most this many hours after the swarm starts
 # look-alikes: no cluster incident whose listed members are mostly theirs
@@ -23,7 +38,9 @@ class TargetResult:
     met: bool
 
 
-def check(rows: list[ScenarioSummary], cluster_incidents: dict[str, int] | None = None) -> list[TargetResult]:
+def check(
+    rows: list[ScenarioSummary], cluster_incidents: dict[str, int] | None = None, warm: bool = False
+) -> list[TargetResult]:
     """Targets whose scenario is present in ``rows`` (a user's own labels may name other scenarios).
 
     >>> from streams.evaluation.outcomes import AccountOutcome, summarise
@@ -37,6 +54,11 @@ def check(rows: list[ScenarioSummary], cluster_incidents: dict[str, int] | None 
         if scenario in by_name:
             recall = by_name[scenario].recall
             results.append(TargetResult(f"{scenario} recall >= {MIN_RECALL}", recall, recall >= MIN_RECALL))
+    for scenario in WARM_RECALL_SCENARIOS if warm else ():
+        if scenario in by_name:
+            recall = by_name[scenario].recall
+            target = f"{scenario} recall >= {MIN_WARM_RECALL} (warm)"
+            results.append(TargetResult(target, recall, recall >= MIN_WARM_RECALL))
     benign = by_name.get("all benign")
     if benign is not None:
         rate = benign.false_alarms_per_account_day

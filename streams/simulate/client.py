@@ -1,4 +1,4 @@
-"""A simulated client, and the timing shapes its scenarios are built from.
+"""A simulated client: its identity, addresses and event envelope, and the point processes of its timing.
 
 Every scenario draws its own parameters (rates, hours, sizes) from the client's random generator, so
 no two clients of a kind look the same and the detector cannot be tuned to one fixed shape.
@@ -6,21 +6,40 @@ no two clients of a kind look the same and the detector cannot be tuned to one f
 
 from __future__ import annotations
 
-import math
 import random
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from streams.simulate import text
+from streams.simulate import releases
+from streams.simulate.hours import HOUR, RatePerHour
 
-HOUR = 3600.0
-DAY = 86400.0
 RESIDENTIAL_ASNS = (7922, 3320, 2856, 12322, 4134, 22773)
 CLOUD_ASNS = (16509, 14061, 24940, 396982, 8075)
-# optional schema-v1 fields a client's gateway may never send
-OPTIONAL_FIELDS = ("max_tokens", "temperature", "stop_reason", "account_created_at", "user_agent", "asn")
+# HTTP clients and SDKs: scripts of both labels send these, so none of them says "extraction"
+LIBRARY_AGENTS = (
+    "python-requests/2.32",
+    "python-httpx/0.27",
+    "aiohttp/3.10",
+    "node-fetch/3",
+    "python-sdk/1.9",
+    "typescript-sdk/0.30",
+    "Go-http-client/1.1",
+    "curl/8.5",
+)
+MS_PER_TOKEN = {releases.SMALL: 8.0, releases.CURRENT: 20.0, releases.NEWER: 16.0}
 
-RatePerHour = Callable[[float], float]
+
+def library_agent(rng: random.Random) -> str:
+    return rng.choice(LIBRARY_AGENTS)
+
+
+def refusal_share(rng: random.Random) -> float:
+    """Share of a busy client's requests refused with 429: none for most, a little for some, any label."""
+    return 0.0 if rng.random() < 0.6 else rng.uniform(0.001, 0.03)
+
+
+def status(rng: random.Random, refused: float) -> int:
+    return 429 if refused and rng.random() < refused else 200
 
 
 @dataclass
@@ -33,6 +52,8 @@ class Client:
     omitted: frozenset[str] = field(default_factory=frozenset)
     group: str | None = None  # accounts of one group share what a generator seeded by it draws
     group_size: int = 1
+    endpoint: str = "/v1/messages"
+    upgrades_at: float | None = None  # when it moves onto the newer model
 
     def ip(self, pool: int, cloud: bool) -> tuple[str, int]:
         """One of ``pool`` addresses owned by this client, with its ASN."""
@@ -44,8 +65,19 @@ class Client:
             asn,
         )
 
+    def model(self, ts: float) -> str:
+        return releases.model_at(self.upgrades_at, ts)
+
     def event(self, seq: int, ts: float, **fields) -> dict:
+        """One schema-v1 event; ``ip_pool``, ``cloud`` and ``key`` choose the address and API key."""
         ip, asn = self.ip(fields.pop("ip_pool", 2), fields.pop("cloud", False))
+        model = fields.pop("model", None) or self.model(ts)
+        status = fields.pop("status", 200)
+        if status == 200:
+            latency = self.rng.uniform(150, 900) + fields["completion_tokens"] * MS_PER_TOKEN.get(model, 20.0)
+        else:  # refused: no answer
+            latency = self.rng.uniform(5, 60)
+            fields.update(completion_tokens=0, stop_reason=None)
         event = {
             "event_id": f"{self.client_id}-{seq}",
             "ts": round(ts, 3),
@@ -53,9 +85,11 @@ class Client:
             "api_key_id": f"key_{self.client_id[-6:]}_{fields.pop('key', 0)}",
             "ip": ip,
             "asn": asn,
-            "model": fields.pop("model", "frontier-large"),
-            "status": fields.pop("status", 200),
+            "model": model,
+            "status": status,
             "account_created_at": round(self.created_at, 3),
+            "endpoint": self.endpoint,
+            "latency_ms": round(latency, 1),
             **fields,
         }
         for name in self.omitted:
@@ -84,31 +118,6 @@ def poisson_times(
             yield t
 
 
-def hour_of_day(ts: float) -> float:
-    return (ts % DAY) / HOUR
-
-
-def working_hours(rng: random.Random, rate: float) -> RatePerHour:
-    """A person's (or an office's) day: a hump over 7-10 working hours starting 6-11 UTC, quiet nights."""
-    day_start, length = rng.uniform(6, 11), rng.uniform(7, 10)
-
-    def rate_at(ts: float) -> float:
-        h = (hour_of_day(ts) - day_start) % 24
-        return rate * (0.5 + math.sin(math.pi * h / length) ** 2) if h < length else rate * 0.02
-
-    return rate_at
-
-
-def diurnal(rng: random.Random, rate: float) -> RatePerHour:
-    """Many end users around the clock: busier in their daytime, never silent."""
-    peak, swing = rng.uniform(0, 24), rng.uniform(0.2, 0.9)
-
-    def rate_at(ts: float) -> float:
-        return rate * (1 + swing * math.cos(2 * math.pi * (hour_of_day(ts) - peak) / 24))
-
-    return rate_at
-
-
 def bursts(
     rng: random.Random,
     start: float,
@@ -128,39 +137,3 @@ def bursts(
                     return
                 yield t
         t += rng.uniform(*pause_s)
-
-
-@dataclass(frozen=True)
-class DistillationStyle:
-    """How one distiller asks: drawn per client, so distillers differ from each other."""
-
-    topics: tuple[str, ...]
-    reasoning: float
-    max_tokens: int
-    temperature: float
-    answer_log_mean: float
-
-    @classmethod
-    def draw(cls, rng: random.Random, topics: tuple[int, int] = (8, 30)) -> DistillationStyle:
-        return cls(
-            topics=tuple(rng.sample(text.TOPICS, rng.randint(*topics))),
-            reasoning=rng.uniform(0.2, 0.9),
-            max_tokens=rng.choice([2048, 4096, 8192]),
-            temperature=rng.choice([0.0, 0.7, 1.0]),
-            answer_log_mean=rng.uniform(6.0, 7.2),
-        )
-
-    def event(self, c: Client, seq: int, ts: float, prompt: str | None = None, **fields) -> dict:
-        rng = c.rng
-        completion = min(self.max_tokens, int(rng.lognormvariate(self.answer_log_mean, 0.5)))
-        if fields.get("status") == 429:
-            completion = 0
-        defaults = {
-            "prompt": prompt or text.distillation_prompt(rng, rng.choice(self.topics), self.reasoning),
-            "prompt_tokens": rng.randint(40, 200),
-            "completion_tokens": completion,
-            "max_tokens": self.max_tokens,
-            "temperature": self.temperature,
-            "stop_reason": "max_tokens" if completion == self.max_tokens else "end_turn",
-        }
-        return c.event(seq, ts, **{**defaults, **fields})

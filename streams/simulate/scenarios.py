@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-from streams.simulate import benign, extraction, groups
+from streams.simulate import benign, extraction, groups, services
 from streams.simulate.client import Client
 
 Scenario = Callable[[Client, float, float], Iterator[dict]]
@@ -19,6 +19,9 @@ SCENARIOS: dict[str, tuple[str, Scenario, int]] = {
     "rag_app": ("benign", benign.rag_app, 3),
     "writing_app": ("benign", benign.writing_app, 3),
     "ide_agent": ("benign", benign.ide_agent, 5),
+    "aggregator": ("benign", services.aggregator, 3),
+    "classifier_24x7": ("benign", services.classifier_24x7, 4),
+    "translation_service": ("benign", services.translation_service, 3),
     "bulk_distillation": ("extraction", extraction.bulk_distillation, 4),
     "low_and_slow": ("extraction", extraction.low_and_slow, 4),
     "mimicry": ("extraction", extraction.mimicry, 3),

@@ -134,8 +134,8 @@ def chat_prompt(rng: random.Random, topic: str) -> str:
     return f"{rng.choice(CHAT_OPENERS)} {topic}: {words(rng, rng.randint(5, 40))}"
 
 
-def document_prompt(rng: random.Random, doc_no: int) -> str:
-    return f"Summarise document {doc_no} in five bullet points: {words(rng, 60)}"
+def document_prompt(rng: random.Random, doc_no: int, task: int = 0) -> str:
+    return DOCUMENT_TASKS[task % len(DOCUMENT_TASKS)].format(n=doc_no, x=words(rng, 60))
 
 
 HUMAN_ASKS = (
@@ -154,15 +154,56 @@ LEECH_TASKS = (
 )
 
 
+CLASSIFY_TASKS = (
+    "Does this message break the content policy? Answer SAFE or UNSAFE only. Message: '{x}'",
+    "Is this email spam? Reply yes or no. Email: '{x}'",
+    "Tag the topic of this post with one of: sport, politics, tech, health, other. Post: '{x}'",
+    LEECH_TASKS[0],
+    LEECH_TASKS[3],
+)
+TRANSLATE_FORMS = (
+    "Translate into {lang}, keep the tone: '{x}'",
+    "Translate the following text to {lang}. Output only the translation. Text: '{x}'",
+    "'{x}' Translate the above into {lang}.",
+    "You are a professional translator. Render this in {lang} for a product page: '{x}'",
+)
+LANGUAGES = ("German", "French", "Spanish", "Japanese", "Portuguese", "Korean", "Italian", "Dutch", "Polish")
+DOCUMENT_TASKS = (
+    "Summarise document {n} in five bullet points: {x}",
+    "Extract the parties, dates and amounts from contract {n} as JSON: {x}",
+    "Classify ticket {n} by product area and urgency: {x}",
+    "Write a one-paragraph abstract of paper {n}: {x}",
+)
+
+
+def typo(rng: random.Random, prompt: str) -> str:
+    """Two neighbouring letters swapped, as a person typing fast does."""
+    i = rng.randrange(len(prompt) - 1)
+    return prompt[:i] + prompt[i + 1] + prompt[i] + prompt[i + 2 :]
+
+
 def human_distillation_prompt(rng: random.Random, topic: str) -> str:
     """Distillation phrased like a person typing: lower case, filler, the odd typo."""
     prompt = rng.choice(HUMAN_ASKS).format(
         a=f"{rng.choice(WORDS)} {rng.choice(WORDS)}", b=rng.choice(WORDS), t=topic
     )
     if rng.random() < 0.3:
-        i = rng.randrange(len(prompt) - 1)
-        prompt = prompt[:i] + prompt[i + 1] + prompt[i] + prompt[i + 2 :]
+        prompt = typo(rng, prompt)
     return f"{prompt} {words(rng, rng.randint(0, 8))}".strip()
+
+
+def casual(rng: random.Random, prompt: str) -> str:
+    """A prompt retyped by a person: lower case, no final full stop, sometimes a typo or a greeting.
+
+    >>> casual(random.Random(0), "Solve this.").endswith(".")
+    False
+    """
+    prompt = prompt.lower().rstrip(".")
+    if rng.random() < 0.3:
+        prompt = typo(rng, prompt)
+    if rng.random() < 0.3:
+        prompt = f"{rng.choice(('hey', 'hi', 'ok', 'pls'))} {prompt}"
+    return prompt
 
 
 def grid_prompt(topic: str, concept: str, form: int) -> str:
@@ -172,6 +213,14 @@ def grid_prompt(topic: str, concept: str, form: int) -> str:
 
 def leech_prompt(rng: random.Random, task: int) -> str:
     return LEECH_TASKS[task % len(LEECH_TASKS)].format(x=words(rng, rng.randint(8, 40)))
+
+
+def classify_prompt(rng: random.Random, task: int) -> str:
+    return CLASSIFY_TASKS[task % len(CLASSIFY_TASKS)].format(x=words(rng, rng.randint(4, 40)))
+
+
+def translate_prompt(rng: random.Random, form: int, lang: str, source: str) -> str:
+    return TRANSLATE_FORMS[form % len(TRANSLATE_FORMS)].format(lang=lang, x=source)
 
 
 def benchmark_item(rng: random.Random, suite: str, item: int) -> str:

@@ -6,9 +6,11 @@ CFG = DetectorSettings()
 T0 = 1_790_000_000.0 - 1_790_000_000.0 % 60  # on a bucket boundary
 
 
-def obs(client, ts, source=0, position=None, young=True, key="198.51.100", template=7):
+def obs(client, ts, source=0, position=None, young=True, key="198.51.100", template=7, shaped=None):
+    """A swarm member's request by default: young, and its own traffic distillation-shaped."""
     position = position if position is not None else (int(ts * 1000), 0)
-    return Observation("net", key, client, ts, template, young, source, position)
+    shaped = (0.9 if young else 0.1) if shaped is None else shaped
+    return Observation("net", key, client, ts, template, young, source, position, shaped)
 
 
 def cluster(sources=2):

@@ -100,8 +100,11 @@ def test_quiet_client_resolves_on_the_watermark():
     s = state()
     fired = s.apply(records(bulk_values(1200)))
     assert fired.alerts
-    # the attacker turns benign (repeats one prompt slowly); another client moves the watermark on
-    calm = [encoded(ts=T0 + 3600 + 600 * i, prompt="hello", completion_tokens=10) for i in range(100)]
+    # the attacker turns into an app (one prompt, long contexts, short answers, slowly)
+    calm = [
+        encoded(ts=T0 + 3600 + 600 * i, prompt="hello", prompt_tokens=1500, completion_tokens=10)
+        for i in range(100)
+    ]
     out = s.apply(records(calm, start_offset=5000))
     assert [a.status for a in out.alerts][-1] == "resolved"
     assert out.alerts[-1].dedup_key == fired.alerts[0].dedup_key

@@ -1,0 +1,145 @@
+"""The extraction-risk model: two River logistic regressions over the extraction indicators, one per
+shape of extraction, and the risk is the higher of the two.
+
+- ``distillation``: harvesting answers across the board (new prompts, long answers, reasoning).
+- ``leeching``: harvesting one capability (one narrow task on new inputs, short answers).
+
+The two shapes need opposite signs on answer length, which one linear model cannot hold; a single
+model over every pairwise product of indicators could, but in training it learned interactions of
+the simulator (``volume * short_prompts`` at -6) that marked a plain templated distiller benign.
+Indicators whose direction public reports of real campaigns settle are kept at a non-negative
+weight in each profile (projected SGD); the others (templates, repeats, lengths, timing) take the
+sign the data gives: a shared template is a benchmark suite in one population and a templated
+distillation campaign in another.
+
+It is trained offline on labelled history (``extractwatch train``: the prior checkpoint) and keeps
+learning online from analysts' verdicts, one example per verdict: a benign verdict teaches both
+profiles, an extraction verdict the profile that scores it higher. Scoring does not change it, so
+every partition that learns the same verdicts in the same order holds the same model.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from river import linear_model, optim
+
+from models.base import Features, Learner
+from models.indicators import INDICATORS, indicator_values
+
+DISTILLATION, LEECHING = "distillation", "leeching"
+# indicators that only ever count toward each shape of extraction
+MONOTONE = {
+    DISTILLATION: frozenset(
+        {
+            "novel_prompts",
+            "long_answers",
+            "asks_reasoning",
+            "distillation_shaped",
+            "distillation_count",
+            "shaped_substream",
+            "volume",
+            "young_account",
+            "rate_limited",
+            "sweeps_topics",
+            "hits_max_tokens",
+        }
+    ),
+    LEECHING: frozenset({"novel_prompts", "volume", "young_account", "rate_limited", "flat_day"}),
+}
+
+
+def profile_of(scenario: str) -> str:
+    """Which shape an extraction scenario's examples teach (by its name, as labels give it).
+
+    >>> profile_of("task_leeching"), profile_of("leeching"), profile_of("bulk_distillation")
+    ('leeching', 'leeching', 'distillation')
+    """
+    return LEECHING if "leech" in scenario else DISTILLATION
+
+
+class ExtractionClassifier(Learner):
+    """P(extraction) of one client's feature vector: the higher of the two profiles.
+
+    >>> from collections import defaultdict
+    >>> harvest = defaultdict(float, prompt_novelty=1.0, mean_prompt_tokens=80.0,
+    ...                       completion_prompt_ratio=9.0, reasoning_share=0.9, account_age_days=-1)
+    >>> chat = defaultdict(float, prompt_novelty=0.6, mean_prompt_tokens=2000.0,
+    ...                    completion_prompt_ratio=0.3, mean_completion_tokens=300.0, account_age_days=400)
+    >>> model = ExtractionClassifier()
+    >>> for _ in range(300):
+    ...     model.learn_one(harvest, True)
+    ...     model.learn_one(chat, False)
+    >>> model.score_one(chat) < 0.2 < 0.8 < model.score_one(harvest)
+    True
+    >>> reasons = dict(model.explain_one(harvest))
+    >>> {"reasoning_share", "completion_prompt_ratio"} <= set(reasons), round(sum(reasons.values()), 6)
+    (True, 1.0)
+    """
+
+    name = "profiles"
+
+    def __init__(self, learning_rate: float = 0.05, l2: float = 1e-4):
+        self.profiles = {
+            name: linear_model.LogisticRegression(
+                optimizer=optim.SGD(learning_rate), l2=l2, intercept_lr=learning_rate
+            )
+            for name in MONOTONE
+        }
+
+    def _scores(self, values: dict[str, float]) -> dict[str, float]:
+        return {name: m.predict_proba_one(values).get(True, 0.0) for name, m in self.profiles.items()}
+
+    def _winner(self, values: dict[str, float]) -> str:
+        scores = self._scores(values)
+        return max(sorted(scores), key=scores.__getitem__)
+
+    def score_one(self, x: Features) -> float:
+        return max(self._scores(indicator_values(x)).values())
+
+    def learn_one(
+        self, x: Features, y: bool | None = None, w: float = 1.0, profile: str | None = None
+    ) -> None:
+        """``profile``: the shape an extraction example teaches; by default the one scoring it higher."""
+        if y is None:
+            return
+        values = indicator_values(x)
+        if not y:
+            targets = sorted(self.profiles)
+        else:
+            targets = [profile or self._winner(values)]
+        for name in targets:
+            model = self.profiles[name]
+            model.learn_one(values, bool(y), w)
+            # Projected SGD: River's LogisticRegression has no sign constraints, so a step past zero
+            # is undone for the monotone indicators (its weights are only reachable as ``_weights``).
+            weights = model._weights
+            for indicator in MONOTONE[name]:
+                if weights[indicator] < 0:
+                    weights[indicator] = 0.0
+
+    def explain_one(self, x: Features) -> list[tuple[str, float]]:
+        """The winning profile's positive weighted terms, each credited to the feature its indicator
+        reports, as shares summing to 1."""
+        values = indicator_values(x)
+        weights = self.profiles[self._winner(values)].weights
+        merged: dict[str, float] = {}
+        for name, value in values.items():
+            term = weights.get(name, 0.0) * value
+            if term > 0:
+                feature = INDICATORS[name][0]
+                merged[feature] = merged.get(feature, 0.0) + term
+        total = sum(merged.values())
+        if total <= 0:
+            return []
+        return sorted(((f, t / total) for f, t in merged.items()), key=lambda p: (-p[1], p[0]))
+
+    def fingerprint(self) -> str:
+        """A short hash of the weights: two models that score alike have the same one."""
+        blob = repr(
+            [
+                (name, sorted((k, round(v, 12)) for k, v in m.weights.items()), round(m.intercept, 12))
+                for name, m in sorted(self.profiles.items())
+            ]
+        ).encode()
+        return hashlib.sha256(blob).hexdigest()[:6]
