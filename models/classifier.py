@@ -104,10 +104,7 @@ class ExtractionClassifier(Learner):
         if y is None:
             return
         values = indicator_values(x)
-        if not y:
-            targets = sorted(self.profiles)
-        else:
-            targets = [profile or self._winner(values)]
+        targets = [profile or self._winner(values)] if y else sorted(self.profiles)
         for name in targets:
             model = self.profiles[name]
             model.learn_one(values, bool(y), w)
