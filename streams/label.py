@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from pathlib import Path
 
 import orjson
@@ -61,13 +60,3 @@ def _parse_line(path: Path, n: int, line: bytes) -> Verdict:
     except (orjson.JSONDecodeError, InvalidEvent) as exc:
         raise InputFileError(f"{path} line {n}: {exc}") from exc
 
-
-def verdict_lines(verdicts: Iterable[Verdict]) -> bytes:
-    """The JSONL ``detect --verdicts`` reads, for verdicts made elsewhere (eval writes them)."""
-    return b"".join(
-        orjson.dumps(
-            {"client_id": v.client_id, "label": "extraction" if v.extraction else "benign", "ts": v.ts}
-        )
-        + b"\n"
-        for v in verdicts
-    )

@@ -12,8 +12,6 @@ scorings later.
 from __future__ import annotations
 
 import random
-import sys
-import time
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -22,9 +20,12 @@ from pathlib import Path
 from models.classifier import ExtractionClassifier, profile_of
 from models.prior import Prior
 from streams.core.features import ClientFeatures
+from streams.core.partition import scoring_due
 from streams.core.validate import InvalidEvent, decode_message, parse_event
 from streams.evaluation.outcomes import EXTRACTION
-from streams.evaluation.runner import Labelled, read_labels, seed_start
+from streams.evaluation.runner import Labelled, read_labels
+from streams.evaluation.sources import library_traffic
+from streams.progress import Progress
 from streams.settings import DetectorSettings
 
 TRAINING_SEEDS = tuple(range(101, 200))  # never 1-3 or 7: those are the evaluation's
@@ -62,7 +63,7 @@ def account_vectors(events: Iterable[object], cfg: DetectorSettings) -> dict[str
             features = clients[event.client_id] = ClientFeatures.start(event)
         features.update(event)
         since = since_score.get(event.client_id, 0) + 1
-        if features.events >= cfg.warmup_events and since >= cfg.score_every:
+        if scoring_due(features.events, since, cfg):
             sampled.setdefault(event.client_id, AccountVectors()).offer(features)
             since = 0
         since_score[event.client_id] = since
@@ -98,10 +99,7 @@ def fit(
 
 
 def _seed_vectors(seed: int, duration: float, scale: float, cfg: DetectorSettings):
-    from streams.simulate.traffic import traffic
-
-    events, truth = traffic(seed, seed_start(seed), duration, scale)
-    labels = {t.client_id: Labelled(t.label, t.scenario) for t in truth}
+    events, labels = library_traffic(seed, duration, scale)
     return account_vectors(events, cfg), labels
 
 
@@ -145,25 +143,3 @@ def _label_counts(accounts: dict[str, AccountVectors], labels: dict[str, Labelle
         if client_id in labels:
             counts[labels[client_id].label] = counts.get(labels[client_id].label, 0) + 1
     return counts
-
-
-class Progress:
-    """``done/total`` and an ETA on stderr, when stderr is a terminal."""
-
-    def __init__(self, what: str, total: int):
-        self.what, self.total, self.done, self.started = what, total, 0, time.monotonic()
-        self.tty = sys.stderr.isatty()
-
-    def step(self) -> None:
-        self.done += 1
-        if not self.tty:
-            return
-        elapsed = time.monotonic() - self.started
-        eta = elapsed / self.done * (self.total - self.done)
-        end = "\n" if self.done == self.total else ""
-        print(
-            f"\r{self.what} {self.done}/{self.total}, ETA {eta:.0f} s   ",
-            end=end,
-            file=sys.stderr,
-            flush=True,
-        )

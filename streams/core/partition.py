@@ -28,6 +28,11 @@ _EXPIRY_SCAN_EVERY = 1000  # events between scans for idle clients
 _SHAPED_AFTER_EVENTS = 5  # a client's distillation-shaped share means something after this many
 
 
+def scoring_due(events: int, since_score: int, cfg: DetectorSettings) -> bool:
+    """A client is scored every ``score_every`` of its events once it has sent ``warmup_events``."""
+    return events >= cfg.warmup_events and since_score >= cfg.score_every
+
+
 @dataclass(slots=True)
 class ClientState:
     features: ClientFeatures
@@ -132,7 +137,7 @@ class PartitionState(Stage):
                 )
             )
         state.since_score += 1
-        if state.features.events >= self.cfg.warmup_events and state.since_score >= self.cfg.score_every:
+        if scoring_due(state.features.events, state.since_score, self.cfg):
             self._score(event, state, out)
         self._since_expiry_scan += 1
         if self._since_expiry_scan >= _EXPIRY_SCAN_EVERY:

@@ -68,7 +68,7 @@ class VerdictBook:
         self.waiting: list[Verdict] = []  # heap by (ts, client_id)
         self.to_learn: list[TrainingExample] = []  # heap by (ts, client_id)
         self.labels: dict[str, bool] = {}  # the latest verdict per client
-        self.counts = {"verdicts": 0, "late": 0, "untracked": 0, "learned": 0}
+        self.counts = {"verdicts": 0, "late": 0, "untracked": 0}  # learned: the scorer counts them
 
     def add(self, verdict: Verdict) -> None:
         self.counts["verdicts"] += 1
@@ -88,5 +88,4 @@ class VerdictBook:
         out = []
         while self.to_learn and watermark is not None and self.to_learn[0].ts <= watermark:
             out.append(heapq.heappop(self.to_learn))
-        self.counts["learned"] += len(out)
         return out

@@ -10,7 +10,7 @@ accounts, scored on the others). The trivial rule runs beside each cold row set 
 from __future__ import annotations
 
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import orjson
@@ -23,8 +23,8 @@ from streams.evaluation.outcomes import ScenarioSummary, summarise
 from streams.evaluation.plot import plot_risk
 from streams.evaluation.runner import RunResult, run_events
 from streams.evaluation.sources import ABLATIONS, Feedback, Source
+from streams.progress import Progress
 from streams.settings import DetectorSettings, Settings
-from streams.training import Progress
 
 LIBRARY, INDEPENDENT, OWN = "library", "independent", "your traffic"
 UNGATED = (INDEPENDENT,)  # its figures are reported, never used to set a weight, never gated
@@ -57,15 +57,11 @@ class Plan:
         if self.ablation_seed is not None:
             for ablation, what in ABLATIONS.items():
                 source = Source("library", self.ablation_seed, self.ablation_duration, self.ablation_scale)
-                out.append((f"without {what}", _with(source, ablation)))
+                out.append((f"without {what}", replace(source, ablation=ablation)))
         return out
 
     def modes(self) -> list[str]:
         return ["cold", "warm"] if self.feedback is not None else ["cold"]
-
-
-def _with(source: Source, ablation: str) -> Source:
-    return Source(source.kind, source.seed, source.duration, source.scale, ablation=ablation)
 
 
 @dataclass

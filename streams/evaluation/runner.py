@@ -68,15 +68,12 @@ def run_events(
     its first event, as a verdict on the worker's path; they are not scored."""
     detector = Detector(partitions, cfg, clusters=True)
     revealed = revealed or {}
-    outcomes = {
-        cid: AccountOutcome(cid, lab.label, lab.scenario)
-        for cid, lab in labels.items()
-        if cid not in revealed
-    }
+    scored = {cid: lab for cid, lab in labels.items() if cid not in revealed}
+    outcomes = _outcomes(scored)
     taught: dict[str, AccountOutcome] = {}  # revealed accounts: followed, never reported
     unlabelled: dict[str, AccountOutcome] = {}
-    baseline = TrivialRule(labels, revealed)
-    traces = _pick_traced({cid: lab for cid, lab in labels.items() if cid not in revealed})
+    baseline = TrivialRule(scored)
+    traces = _pick_traced(scored)
     events, window_start, stream_ts = 0, None, 0.0
     cluster_incidents: dict[str, int] = {}
     for line in _single_events(lines):
@@ -210,6 +207,10 @@ def _single_events(lines: Iterable[bytes]) -> Iterable[bytes]:
             yield line
 
 
+def _outcomes(labels: dict[str, Labelled]) -> dict[str, AccountOutcome]:
+    return {cid: AccountOutcome(cid, lab.label, lab.scenario) for cid, lab in labels.items()}
+
+
 def _accepted(line: bytes) -> tuple[str, float, int] | None:
     """The client, event time and completion tokens of a line the core has just accepted."""
     try:
@@ -231,12 +232,8 @@ class TrivialRule:
     MIN_EVENTS = 50
     MIN_MEAN_COMPLETION = 1500.0
 
-    def __init__(self, labels: dict[str, Labelled], revealed: dict[str, float]):
-        self.accounts = {
-            cid: AccountOutcome(cid, lab.label, lab.scenario)
-            for cid, lab in labels.items()
-            if cid not in revealed
-        }
+    def __init__(self, labels: dict[str, Labelled]):
+        self.accounts = _outcomes(labels)
         self.completion: dict[str, int] = {}
 
     def saw_event(self, client_id: str, ts: float, completion: int) -> None:

@@ -48,22 +48,26 @@ class Source:
         """The event lines, in event-time order, and the labels."""
         if self.kind == "file":
             return _lines(Path(self.events)), read_labels(Path(self.labels))
-        start = seed_start(self.seed)
         if self.kind == "library":
-            from streams.simulate.traffic import traffic
-
-            events, truth = traffic(self.seed, start, self.duration, self.scale)
-            labels = {t.client_id: Labelled(t.label, t.scenario) for t in truth}
+            events, labels = library_traffic(self.seed, self.duration, self.scale)
         else:
             from streams.independent import generate
 
-            events, truth = generate(self.seed, start, self.duration, self.scale)
+            events, truth = generate(self.seed, seed_start(self.seed), self.duration, self.scale)
             # attack rows by kind (the targets name kinds), benign rows by what the account is
             labels = {
                 cid: Labelled(label, kind if label == "extraction" else scenario)
                 for cid, label, scenario, kind in truth
             }
         return (orjson.dumps(e) for e in _ablated(events, self.ablation)), labels
+
+
+def library_traffic(seed: int, duration: float, scale: float) -> tuple[Iterator[dict], dict[str, Labelled]]:
+    """One seed of the scenario library, from its seed's start, and its labels (eval and train)."""
+    from streams.simulate.traffic import traffic
+
+    events, truth = traffic(seed, seed_start(seed), duration, scale)
+    return events, {t.client_id: Labelled(t.label, t.scenario) for t in truth}
 
 
 def _lines(path: Path) -> Iterator[bytes]:
