@@ -15,6 +15,12 @@ After a crash or rebalance the partition restarts from its last snapshot and re-
 after it: nothing is lost, nothing counted twice, and re-sent alerts carry the same ``alert_id``.
 Records that Faust's consumer never hands over (a hole before a delivered record, or a stalled
 partition's tail) are read straight from the broker (``streams.partition_reader``).
+
+The detect lane also reads, for each of its partitions, the partition of the same number of the
+labels topic, straight from the broker from the offset its state recorded (``read_labels``): the
+offset is in the snapshot, so a restart re-reads what the last snapshot did not include, and the
+core skips what it has applied. Examples a verdict gives are fanned out to every partition of the
+labels topic.
 """
 
 from __future__ import annotations
@@ -37,7 +43,8 @@ from streams.core.cluster_wire import Item, Router, encode_envelope
 from streams.core.partition import PartitionState
 from streams.core.stage import InputRecord, Output
 from streams.core.swarms import SwarmState
-from streams.partition_reader import missing_ranges, read_range
+from streams.core.verdicts import example_record
+from streams.partition_reader import missing_ranges, read_range, read_to_end
 from streams.settings import Settings
 from streams.topics import OBSERVATIONS_PER_ENVELOPE
 
@@ -52,6 +59,9 @@ STALL_QUIET_S = 2.0
 # A hole is read under the lane's lock: a read that does not finish in this time is given up
 # (logged; nothing applied, nothing acked) and tried again on a later tick.
 READ_TIMEOUT_S = 10.0
+# How often the detect lane reads the labels topic: well within the verdict settle time
+# (``verdict_settle_s``, event time), so an example reaches every partition before it is due.
+LABELS_EVERY_S = 1.0
 
 
 State = PartitionState | ClusterPartitionState | SwarmState
@@ -163,6 +173,34 @@ class PartitionWorker:
                     and now - self.snapshot_at.get(partition, 0.0) >= self.settings.snapshot_interval_s
                 ):
                     await self._snapshot(partition)
+
+    async def read_labels(self) -> None:
+        """Apply what each assigned partition's slice of the labels topic holds past the offset its
+        state recorded. The read is done outside the lane's lock (it is network I/O); each partition
+        applies it under the lock unless it was taken away or moved on meanwhile."""
+        if not self.app.faust.flow_control.is_active():
+            return  # during a rebalance the tables may not be recovered yet
+        async with self.lock:
+            states = {tp.partition: self._state_for(tp.partition) for tp in self._assigned()}
+            starts = {partition: state.labels_offset + 1 for partition, state in states.items()}
+        read = await asyncio.to_thread(
+            read_to_end, self.settings.bootstrap_servers, self.settings.labels_topic, starts, READ_TIMEOUT_S
+        )
+        if read is None:
+            log.warning("reading the labels topic timed out: tried again later", timeout_s=READ_TIMEOUT_S)
+            self.counters["read_timeouts"] += 1
+            return
+        async with self.lock:
+            for partition, records in read.items():
+                state = self.states.get(partition)
+                if not records or state is None or state.labels_offset + 1 != starts[partition]:
+                    continue
+                out = state.apply_labels(records)
+                await self._emit(partition, out, self.app.labels)
+                if self.states.get(partition) is state:
+                    self.since_snapshot[partition] += len(records)
+                    self.counters["label_records"] += len(records)
+                    self._count(partition, out)
 
     def forget(self, partitions: set[int]) -> None:
         """Partitions taken away by a rebalance: their new owner restores them from the changelog."""
@@ -322,7 +360,7 @@ class PartitionWorker:
         if complete is None or self.states.get(partition) is not state:
             return False  # not applied, not acked: read again later, or by the partition's new owner
         out = state.apply(complete)
-        await self._emit(partition, out)
+        await self._emit(partition, out, self.lane.topic)
         if self.states.get(partition) is not state:
             # Revoked while emitting: the new owner restores the last snapshot and re-applies these.
             self.counters["dropped_after_rebalance"] += len(complete)
@@ -331,13 +369,15 @@ class PartitionWorker:
             await self._forward(self.router.route(partition, self.lane.forwarded(out), state.watermark))
         self.unacked[partition].extend(events)
         self.since_snapshot[partition] += len(complete)
-        self._count(out)
+        self._count(partition, out)
         due = time.monotonic() - self.snapshot_at[partition] >= self.settings.snapshot_interval_s
         if due or self.since_snapshot[partition] >= self.settings.snapshot_every:
             await self._snapshot(partition)
         return True
 
-    async def _emit(self, partition: int, out: Output) -> None:
+    async def _emit(self, partition: int, out: Output, source: faust.TopicT) -> None:
+        """What applying records of ``source`` gave: reroutes go back to ``source``, on their key's
+        partition; a verdict's examples go to every partition of the labels topic."""
         app = self.app
         now = time.time()
         for alert in out.alerts:
@@ -350,7 +390,7 @@ class PartitionWorker:
             headers = [
                 ("reason", dead.reason.encode()),
                 ("detail", dead.detail.encode()),
-                ("source_topic", self.topic_name.encode()),
+                ("source_topic", source.get_topic_name().encode()),
                 ("source_partition", str(partition).encode()),
                 ("source_offset", str(dead.offset).encode()),
             ]
@@ -358,7 +398,11 @@ class PartitionWorker:
                 headers.append(("envelope_index", str(dead.index).encode()))
             await app.dlq.send(key=None, value=dead.value, headers=headers)
         for reroute in out.reroutes:
-            await app.input.send(key=reroute.key.encode(), value=reroute.value)
+            await source.send(key=reroute.key.encode(), value=reroute.value)
+        for example in out.examples:
+            value = example_record(example)
+            for target in range(self.settings.partitions):
+                await app.labels.send(value=value, partition=target)
 
     async def _forward(self, routed: dict[int, list[Item]]) -> None:
         """One envelope per target partition (cut when large), in order: a source's heartbeat
@@ -407,8 +451,12 @@ class PartitionWorker:
         self.counters["snapshots"] += 1
         self.counters["snapshot_bytes"] = len(blob)
 
-    def _count(self, out: Output) -> None:
+    def _count(self, partition: int, out: Output) -> None:
         c = self.counters
+        for ts in out.drifts:
+            log.info("risk stream drift (ADWIN)", lane=self.lane.name, partition=partition, event_time=ts)
+        c["drift"] += len(out.drifts)
+        c["examples_sent"] += len(out.examples)
         c["events"] += out.events
         c["alerts"] += len(out.alerts)
         c["reroutes"] += len(out.reroutes)
@@ -427,6 +475,10 @@ def register(app: App, settings: Settings) -> list[PartitionWorker]:
     @app.faust.timer(interval=1.0)
     async def announce_idle_sources() -> None:
         await detect.announce_idle_sources()
+
+    @app.faust.timer(interval=LABELS_EVERY_S)
+    async def read_labels() -> None:
+        await detect.read_labels()
 
     @app.faust.timer(interval=max(0.5, settings.snapshot_interval_s / 2))
     async def snapshot_quiet_partitions() -> None:

@@ -26,6 +26,9 @@ class App:
     input: faust.TopicT
     alerts: faust.TopicT
     dlq: faust.TopicT
+    # Analysts' verdicts and the training examples the workers derive from them (read straight from
+    # the broker by the detect lane, at the offsets its snapshots record: ``PartitionWorker.read_labels``).
+    labels: faust.TopicT
     # One entry per input partition: that partition's snapshot (features, models, watermark, last
     # offset), written to the changelog partition of the same number.
     partition_state: faust.Table
@@ -81,6 +84,7 @@ def create_app(settings: Settings) -> App:
         input=app.topic(settings.input_topic, partitions=settings.partitions, **raw),
         alerts=app.topic(settings.alerts_topic, partitions=settings.partitions, **raw),
         dlq=app.topic(settings.dlq_topic, partitions=settings.partitions, **raw),
+        labels=app.topic(settings.labels_topic, partitions=settings.partitions, **raw),
         partition_state=snapshots(STATE_TABLE),
         observations=(
             app.topic(observations_topic(settings), partitions=settings.partitions, **raw)

@@ -74,6 +74,8 @@ def cmd_detect(settings: Settings, args: argparse.Namespace) -> int:
         for dead in detector.dead_letters:
             reasons[dead.reason] = reasons.get(dead.reason, 0) + 1
         print(f"rejected: {reasons}", file=sys.stderr)
+    if detector.drifts:
+        print(f"drift: {len(detector.drifts)} changes in the risk stream (ADWIN)", file=sys.stderr)
     return 0
 
 

@@ -32,16 +32,8 @@ def missing_ranges(offsets: list[int], next_offset: int) -> list[tuple[int, int]
     return ranges
 
 
-def read_range(
-    bootstrap_servers: str, topic: str, partition: int, start: int, end: int, timeout_s: float
-) -> list[InputRecord] | None:
-    """The records of ``topic``/``partition`` with offsets in ``[start, end)``, in order.
-
-    Offsets in the range that the result lacks are not on the broker (removed by retention, or
-    transaction markers). None: the broker did not give the whole range within ``timeout_s``.
-    Blocking: call it from a thread.
-    """
-    consumer = Consumer(
+def _reader(bootstrap_servers: str) -> Consumer:
+    return Consumer(
         {
             "bootstrap.servers": bootstrap_servers,
             "group.id": "extractwatch-partition-reader",  # required; never joined, nothing committed
@@ -52,6 +44,18 @@ def read_range(
             "log_level": 4,
         }
     )
+
+
+def read_range(
+    bootstrap_servers: str, topic: str, partition: int, start: int, end: int, timeout_s: float
+) -> list[InputRecord] | None:
+    """The records of ``topic``/``partition`` with offsets in ``[start, end)``, in order.
+
+    Offsets in the range that the result lacks are not on the broker (removed by retention, or
+    transaction markers). None: the broker did not give the whole range within ``timeout_s``.
+    Blocking: call it from a thread.
+    """
+    consumer = _reader(bootstrap_servers)
     try:
         consumer.assign([TopicPartition(topic, partition, start)])
         records: list[InputRecord] = []
@@ -70,5 +74,35 @@ def read_range(
             if msg.offset() == end - 1:
                 return records
         return None
+    finally:
+        consumer.close()
+
+
+def read_to_end(
+    bootstrap_servers: str, topic: str, starts: dict[int, int], timeout_s: float
+) -> dict[int, list[InputRecord]] | None:
+    """Each listed partition's records of ``topic`` from its start offset to the partition's end, in
+    order. None: the broker did not reach every partition's end within ``timeout_s``. Blocking: call
+    it from a thread."""
+    if not starts:
+        return {}
+    consumer = _reader(bootstrap_servers)
+    try:
+        consumer.assign([TopicPartition(topic, p, start) for p, start in starts.items()])
+        records: dict[int, list[InputRecord]] = {p: [] for p in starts}
+        open_partitions = set(starts)
+        deadline = time.monotonic() + timeout_s
+        while open_partitions and (left := deadline - time.monotonic()) > 0:
+            msg = consumer.poll(min(left, 1.0))
+            if msg is None:
+                continue
+            if msg.error():
+                if msg.error().code() == KafkaError._PARTITION_EOF:
+                    open_partitions.discard(msg.partition())
+                continue  # transient (the client retries); the deadline bounds it
+            records[msg.partition()].append(
+                InputRecord(msg.offset(), msg.timestamp()[1] / 1000.0, msg.value())
+            )
+        return None if open_partitions else records
     finally:
         consumer.close()

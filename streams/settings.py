@@ -37,6 +37,9 @@ class DetectorSettings:
     severity_critical: float = 0.95  # ...critical (below warning: info)
     # the prior checkpoint every partition starts from; empty: the shipped models/prior.ckpt
     model_checkpoint: str = ""
+    # A verdict's example is learned once a partition's watermark passes the verdict's ts plus this:
+    # time for the example to reach every partition through the labels topic before it is due.
+    verdict_settle_s: float = 300.0
     # cross-account clusters (streams/core/clusters.py)
     young_account_days: float = 30.0  # younger accounts (or first seen less than a day ago) count as young
     cluster_bucket_s: float = 60.0  # event-time bucket; closes once every source watermark has passed it

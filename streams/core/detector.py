@@ -30,6 +30,7 @@ class Detector:
         self.states = [PartitionState(p, partitions, cfg, clusters=clusters) for p in range(partitions)]
         self.partitions = partitions
         self.dead_letters: list[DeadLetter] = []
+        self.drifts: list[tuple[int, float]] = []  # (partition, event time) of each risk-stream drift
         self.clusters: list[ClusterPartitionState] = []
         self.to_clusters = Router.to_clusters(partitions, cfg.cluster_bucket_s)
         self.to_swarms = Router.to_swarms(cfg.cluster_bucket_s)
@@ -88,6 +89,7 @@ class Detector:
         state = self.states[partition]
         out: Output = state.apply([InputRecord(state.last_offset + 1, record_ts, value)])
         self.dead_letters.extend(out.dead_letters)
+        self.drifts.extend((partition, ts) for ts in out.drifts)
         self._teach_all(out)
         if not self.clusters:
             return out.alerts

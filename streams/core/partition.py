@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 
 import orjson
+from river import drift
 
 from streams.core.clusters import observations
 from streams.core.features import ClientFeatures
@@ -21,7 +22,7 @@ from streams.core.records import Alert, DeadLetter, Event, Reason, Reroute
 from streams.core.scoring import RiskScorer
 from streams.core.stage import InputRecord, Output, Stage
 from streams.core.validate import InvalidEvent, decode_message, parse_event
-from streams.core.verdicts import TrainingExample, Verdict, VerdictBook
+from streams.core.verdicts import TrainingExample, Verdict, VerdictBook, decode_label_record
 from streams.settings import DetectorSettings
 
 _EXPIRY_SCAN_EVERY = 1000  # events between scans for idle clients
@@ -43,7 +44,7 @@ class ClientState:
 
 
 class PartitionState(Stage):
-    STATE_FORMAT = 3  # 3: a learned classifier and per-request features
+    STATE_FORMAT = 4  # 3: a learned classifier and per-request features; 4: labels topic offset
 
     def __init__(
         self,
@@ -63,8 +64,12 @@ class PartitionState(Stage):
         self.max_ts: float | None = None
         self.first_ts: float | None = None  # the earliest event time applied: how much history it has
         self.last_offset = -1
+        self.labels_offset = -1  # the last offset applied of this partition of the labels topic
         self.open_incidents: set[str] = set()
-        self.verdicts = VerdictBook()
+        self.verdicts = VerdictBook(cfg.verdict_settle_s)
+        # Watches the partition's stream of risks: a shift in what the model sees (new traffic, a
+        # model release, a drifting client base) shows before recall or false alarms do.
+        self.score_drift = drift.ADWIN()
         self._since_expiry_scan = 0
 
     @property
@@ -145,10 +150,37 @@ class PartitionState(Stage):
 
     # -- verdicts ----------------------------------------------------------------------------------
 
+    def apply_labels(self, records: list[InputRecord]) -> Output:
+        """Records of this partition of the labels topic, in offset order (those at or below the last
+        applied are skipped): verdicts on this partition's clients, and examples for its model. A
+        verdict on another partition's client is rerouted (a producer that did not partition with
+        murmur2 put it here); a record that is neither goes to the DLQ."""
+        out = Output()
+        for record in records:
+            if record.offset <= self.labels_offset:
+                out.redelivered += 1
+                continue
+            self.labels_offset = record.offset
+            try:
+                item = decode_label_record(record.value)
+            except InvalidEvent as exc:
+                dead = DeadLetter(record.value or b"", "invalid_verdict", str(exc), record.offset)
+                out.dead_letters.append(dead)
+                continue
+            if isinstance(item, TrainingExample):
+                self.teach(item)
+            elif partition_for(item.client_id, self.partitions) != self.partition:
+                out.reroutes.append(Reroute(item.client_id, record.value))
+            else:
+                out.examples.extend(self.add_verdict(item).examples)
+        return out
+
     def add_verdict(self, verdict: Verdict) -> Output:
         """A verdict on one of this partition's clients; it waits for the watermark to reach its ts,
         or, if the watermark already has, becomes an example now (counted late)."""
         out = Output()
+        if not self.verdicts.first_time(verdict):
+            return out
         self.verdicts.add(verdict)
         if self.watermark is not None and verdict.ts <= self.watermark:
             self.verdicts.counts["late"] += 1
@@ -157,9 +189,10 @@ class PartitionState(Stage):
 
     def teach(self, example: TrainingExample) -> None:
         """An example from any partition's verdict: learned once this partition's watermark passes its
-        ts (at once, if it already has)."""
-        self.verdicts.teach(example)
-        self._learn_due()
+        ts plus the settle time (at once, if it already has)."""
+        if self.verdicts.first_time(example):
+            self.verdicts.teach(example, self.watermark)
+            self._learn_due()
 
     def _settle_verdicts(self, out: Output) -> None:
         for verdict in self.verdicts.due(self.watermark):
@@ -186,6 +219,9 @@ class PartitionState(Stage):
     def _score(self, event: Event, state: ClientState, out: Output) -> None:
         score = self.scorer.score(state.features.vector())
         state.last_risk, state.last_reasons = score.risk, score.reasons
+        self.score_drift.update(score.risk)
+        if self.score_drift.drift_detected:
+            out.drifts.append(event.ts)
         decision = state.policy.observe(event.client_id, score.risk, event.ts, state.since_score, self.cfg)
         state.since_score = 0
         if decision is not None:
@@ -254,7 +290,10 @@ class PartitionState(Stage):
             "partition": self.partition,
             "partitions": self.partitions,
             "model_version": self.model_version,
+            "model_fingerprint": self.scorer.model.fingerprint(),
+            "verdicts": dict(self.verdicts.counts, learned=self.scorer.verdicts),
             "last_offset": self.last_offset,
+            "labels_offset": self.labels_offset,
             "max_ts": self.max_ts,
             "watermark": self.watermark,
             "clients": clients,

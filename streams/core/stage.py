@@ -36,6 +36,7 @@ class Output:
     observations: list[Observation] = field(default_factory=list)  # for the cluster partitions
     decisions: list[KeyDecision] = field(default_factory=list)  # of cluster keys, for the swarm stage
     examples: list[TrainingExample] = field(default_factory=list)  # from verdicts, for every partition
+    drifts: list[float] = field(default_factory=list)  # event times the risk stream's ADWIN changed
     events: int = 0  # events (or items) applied
     redelivered: int = 0  # records skipped because their offset was already applied
 

@@ -4,6 +4,7 @@ from streams.core.detector import Detector
 from streams.settings import DetectorSettings
 from streams.simulate.scenarios import SKELETON
 from streams.simulate.traffic import traffic
+from tests.helpers import encoded
 
 START = 1_795_766_400.0  # 06:00 UTC: the simulated people are awake
 
@@ -32,3 +33,34 @@ def test_bad_lines_are_collected_not_raised():
     detector = Detector(6, DetectorSettings())
     list(detector.run([b"garbage", b'{"client_id": "x"}']))
     assert [d.reason for d in detector.dead_letters] == ["invalid_json", "invalid_event"]
+
+
+def _population(prefix: str, start: float, prompt: str, completion_tokens: int) -> list[bytes]:
+    """20 clients, one request each every 30 s for 4 hours."""
+    return [
+        encoded(
+            client_id=f"{prefix}-{c}",
+            ts=start + i * 30.0,
+            prompt=prompt.format(i=i, c=c),
+            prompt_tokens=40,
+            completion_tokens=completion_tokens,
+        )
+        for i in range(480)
+        for c in range(20)
+    ]
+
+
+def test_a_shift_in_the_risk_stream_is_reported_as_drift_after_it_and_not_before():
+    t0 = 1_790_000_000.0
+    shift = t0 + 4 * 3600
+    chat = _population("chat", t0, "hey can you fix my email to {c} number {i}", 150)
+    harvest = _population(
+        "harvest",
+        shift,
+        "Explain step by step with worked examples, reasoning through each case: {i} of {c}",
+        3000,
+    )
+    detector = Detector(1, DetectorSettings())
+    list(detector.run(chat + harvest))
+    assert detector.drifts, "ADWIN saw the risks move"
+    assert all(ts > shift for _partition, ts in detector.drifts)

@@ -2,9 +2,11 @@ import orjson
 import pytest
 
 from streams.core.detector import Detector
+from streams.core.features import FEATURE_NAMES
 from streams.core.partitioner import partition_for
+from streams.core.stage import InputRecord
 from streams.core.validate import InvalidEvent
-from streams.core.verdicts import Verdict, parse_verdict
+from streams.core.verdicts import TrainingExample, Verdict, example_record, parse_verdict
 from streams.errors import InputFileError
 from streams.label import read_verdicts
 from streams.settings import DetectorSettings
@@ -83,3 +85,84 @@ def test_detect_reads_verdicts_from_a_file(tmp_path):
     path.write_bytes(b'{"client_id": "a", "label": "extraction", "ts": 1}\n{"client_id": "a"}\n')
     with pytest.raises(InputFileError, match="line 2"):
         read_verdicts(path)
+
+
+# -- the labels topic, as the worker reads it -----------------------------------------------------
+
+
+def label_records(*values: bytes, first_offset: int = 0) -> list[InputRecord]:
+    return [InputRecord(first_offset + i, T0, v) for i, v in enumerate(values)]
+
+
+def verdict_value(client_id: str, label: str = "extraction", ts: float = T0 + 3600) -> bytes:
+    return orjson.dumps({"client_id": client_id, "label": label, "ts": ts})
+
+
+def full_vector(**values: float) -> tuple[tuple[str, float], ...]:
+    return tuple(sorted(({name: 0.0 for name in FEATURE_NAMES} | values).items()))
+
+
+def home_of(detector: Detector, client_id: str):
+    return detector.states[partition_for(client_id, detector.partitions)]
+
+
+def test_verdict_read_from_the_labels_topic_gives_its_example_at_the_watermark():
+    detector = Detector(6, CFG)
+    home = home_of(detector, CLIENTS[0])
+    assert home.apply_labels(label_records(verdict_value(CLIENTS[0]))).examples == []
+    examples = []
+    for line in chat_lines(CLIENTS, hours=3):
+        event = orjson.loads(line)
+        if partition_for(event["client_id"], 6) == home.partition:
+            examples += home.apply([InputRecord(home.last_offset + 1, event["ts"], line)]).examples
+    assert [(e.client_id, e.extraction, e.ts) for e in examples] == [(CLIENTS[0], True, T0 + 3600)]
+    assert home.labels_offset == 0
+
+
+def test_example_read_twice_is_learned_once():
+    detector = Detector(6, CFG)
+    list(detector.run(chat_lines(CLIENTS, hours=3)))
+    state = detector.states[2]
+    value = example_record(TrainingExample(T0 + 60, "x", True, full_vector(req_rate_1h=900.0)))
+    state.apply_labels(label_records(value, value))
+    assert state.scorer.verdicts == 1
+    assert state.verdicts.counts["repeated"] == 1
+
+
+def test_example_is_learned_only_once_the_watermark_passes_its_ts_plus_the_settle_time():
+    detector = Detector(6, CFG)
+    list(detector.run(chat_lines(CLIENTS, hours=2)))  # watermark: T0 + 1 h, less one event
+    state = home_of(detector, CLIENTS[0])
+    due_at = state.watermark + 100 - CFG.verdict_settle_s
+    state.apply_labels(label_records(example_record(TrainingExample(due_at, "x", True, full_vector()))))
+    assert state.scorer.verdicts == 0
+    ts = state.max_ts + 100
+    state.apply([InputRecord(state.last_offset + 1, ts, encoded(client_id=CLIENTS[0], ts=ts))])
+    assert state.scorer.verdicts == 1
+
+
+def test_verdict_on_another_partitions_client_is_rerouted_to_its_own():
+    detector = Detector(6, CFG)
+    home = partition_for(CLIENTS[0], 6)
+    stranger = detector.states[(home + 1) % 6]
+    out = stranger.apply_labels(label_records(verdict_value(CLIENTS[0])))
+    assert [r.key for r in out.reroutes] == [CLIENTS[0]]
+    assert stranger.verdicts.counts["verdicts"] == 0
+
+
+def test_labels_record_that_is_neither_verdict_nor_example_goes_to_the_dlq_and_is_passed():
+    state = Detector(6, CFG).states[0]
+    partial = orjson.dumps({"example": {"client_id": "c", "label": "benign", "ts": 1, "vector": {"a": 1}}})
+    out = state.apply_labels(label_records(b"not json", partial))
+    dead = [(d.reason, d.offset) for d in out.dead_letters]
+    assert dead == [("invalid_verdict", 0), ("invalid_verdict", 1)]
+    assert "missing" in out.dead_letters[1].detail
+    assert state.labels_offset == 1
+
+
+def test_labels_records_at_or_below_the_applied_offset_are_skipped():
+    detector = Detector(6, CFG)
+    home = home_of(detector, CLIENTS[0])
+    home.apply_labels(label_records(verdict_value(CLIENTS[0]), verdict_value(CLIENTS[0], ts=T0 + 99)))
+    out = home.apply_labels(label_records(verdict_value(CLIENTS[0]), first_offset=1))
+    assert out.redelivered == 1 and home.verdicts.counts["verdicts"] == 2
