@@ -49,6 +49,38 @@ class DetectorSettings:
     cluster_key_idle_expiry_s: float = 86400.0  # keys idle this long (watermark) are forgotten
     cluster_regrow_share: float = 0.1  # re-send a firing cluster alert when members grow by more than this
 
+    def __post_init__(self) -> None:
+        problems = self.problems()
+        if problems:
+            raise ConfigError("detector settings make no sense: " + "; ".join(problems))
+
+    def problems(self) -> list[str]:
+        """Thresholds whose order or range makes no sense.
+
+        >>> DetectorSettings().problems()
+        []
+        >>> DetectorSettings(clear_threshold=0.9, fire_threshold=0.8, severity_error=1)  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        streams.errors.ConfigError: detector settings make no sense: clear_threshold 0.9 must be below ...
+        """
+        out = []
+        if not 0.0 <= self.clear_threshold < self.fire_threshold <= 1.0:
+            out.append(
+                f"clear_threshold {self.clear_threshold} must be below fire_threshold {self.fire_threshold}"
+                if self.clear_threshold >= self.fire_threshold
+                else "fire_threshold and clear_threshold must lie in [0, 1]"
+            )
+        if not self.severity_warning <= self.severity_error <= self.severity_critical:
+            out.append("severities must rise: severity_warning <= severity_error <= severity_critical")
+        for name in ("allowed_lateness_s", "verdict_settle_s", "fire_min_span_s", "resolve_after_s"):
+            if getattr(self, name) < 0:
+                out.append(f"{name} must not be negative")
+        for name in ("score_every", "fire_after", "cluster_min_members", "max_incidents_per_client_day"):
+            if getattr(self, name) < 1:
+                out.append(f"{name} must be at least 1")
+        return out
+
     @property
     def version(self) -> str:
         """A short stable tag of these thresholds, carried in every alert's ``model_version``."""

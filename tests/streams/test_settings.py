@@ -1,0 +1,23 @@
+import pytest
+
+from streams.errors import ConfigError
+from streams.settings import DetectorSettings, Settings
+
+
+def test_a_clear_threshold_above_the_fire_threshold_is_refused_at_start_up():
+    with pytest.raises(ConfigError, match="clear_threshold 0.8 must be below fire_threshold 0.7"):
+        Settings.from_env({"EXTRACTWATCH_DETECTOR_CLEAR_THRESHOLD": "0.8"})
+
+
+def test_severities_that_do_not_rise_are_refused():
+    with pytest.raises(ConfigError, match="severities must rise"):
+        DetectorSettings(severity_error=0.99)
+
+
+def test_a_negative_settle_time_is_refused():
+    with pytest.raises(ConfigError, match="verdict_settle_s must not be negative"):
+        Settings.from_env({"EXTRACTWATCH_DETECTOR_VERDICT_SETTLE_S": "-1"})
+
+
+def test_the_defaults_make_sense():
+    assert DetectorSettings().problems() == []
