@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import re
 import sys
 import time
@@ -206,6 +207,22 @@ def cmd_state_export(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_replay(_settings: Settings, args: argparse.Namespace) -> int:
+    import os
+
+    from streams.replay import FileSink, TopicSink, Window, replay_topic, settings_with
+
+    settings = settings_with(dict(os.environ), Path(args.config) if args.config else None, args.model)
+    window = Window(args.start, args.end)
+    if args.output:
+        sink = FileSink(_open_out(args.output))
+    else:
+        sink = TopicSink(settings, args.output_topic)
+        print(f"replay alerts to topic {sink.topic}", file=sys.stderr)
+    replay_topic(settings, args.topic or settings.input_topic, window, sink, args.client)
+    return 0
+
+
 def cmd_topics(settings: Settings, _args: argparse.Namespace) -> int:
     from streams.topics import ensure_topics
 
@@ -234,6 +251,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--note", default="", help="free text for the record (not used for learning)")
     p.add_argument("--ts", type=point_in_time, default=None, help="event time it applies from (now)")
     p.set_defaults(func=cmd_label)
+
+    p = sub.add_parser(
+        "replay", help="the detector over a window of a topic's history, with state of its own"
+    )
+    p.add_argument("--from", dest="start", type=point_in_time, default=0.0, help="alerts from (all)")
+    p.add_argument("--to", dest="end", type=point_in_time, default=math.inf, help="alerts before (all)")
+    p.add_argument(
+        "--fresh",
+        action="store_true",
+        required=True,
+        help="start from empty state at the topic's beginning (resuming from snapshots is not built)",
+    )
+    p.add_argument("--client", help="output only this client's alerts (and cluster alerts listing it)")
+    p.add_argument("--topic", help="events topic to read (the input topic)")
+    out = p.add_mutually_exclusive_group()
+    out.add_argument("--output-topic", help="alerts topic (extraction-alerts-replay-<run id>)")
+    out.add_argument("--output", help="alerts JSONL file, or - for stdout")
+    p.add_argument("--config", help="file of EXTRACTWATCH_*=value lines over the current settings")
+    p.add_argument("--model", help="prior checkpoint to score with (extractwatch train)")
+    p.set_defaults(func=cmd_replay)
 
     p = sub.add_parser("simulate", help="synthetic benign and extraction traffic, with its ground truth")
     p.add_argument("--seed", type=int, required=True)
