@@ -223,6 +223,27 @@ def cmd_replay(_settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_backtest(_settings: Settings, args: argparse.Namespace) -> int:
+    import os
+
+    from streams.backtest import backtest_topic, dump_json, format_report
+    from streams.replay import Window
+
+    report = backtest_topic(
+        dict(os.environ),
+        Path(args.baseline),
+        Path(args.candidate),
+        Window(args.start, args.end),
+        args.warmup,
+        args.topic,
+        Path(args.labels) if args.labels else None,
+    )
+    print(format_report(report))
+    if args.json:
+        dump_json(report, Path(args.json))
+    return 0
+
+
 def cmd_topics(settings: Settings, _args: argparse.Namespace) -> int:
     from streams.topics import ensure_topics
 
@@ -271,6 +292,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--config", help="file of EXTRACTWATCH_*=value lines over the current settings")
     p.add_argument("--model", help="prior checkpoint to score with (extractwatch train)")
     p.set_defaults(func=cmd_replay)
+
+    p = sub.add_parser("backtest", help="a baseline and a candidate detector over the same history, compared")
+    p.add_argument("--from", dest="start", type=point_in_time, required=True, help="alerts from")
+    p.add_argument("--to", dest="end", type=point_in_time, required=True, help="alerts before")
+    p.add_argument("--baseline", required=True, help="EXTRACTWATCH_*=value config file, or a checkpoint")
+    p.add_argument("--candidate", required=True, help="EXTRACTWATCH_*=value config file, or a checkpoint")
+    p.add_argument("--warmup", type=duration, default=86400.0, help="state built before --from (1d)")
+    p.add_argument("--labels", help="CSV client_id,label for precision and recall (and the verdicts topic)")
+    p.add_argument("--json", help="write the comparison as JSON")
+    p.add_argument("--topic", help="events topic to read (the input topic)")
+    p.set_defaults(func=cmd_backtest)
 
     p = sub.add_parser("simulate", help="synthetic benign and extraction traffic, with its ground truth")
     p.add_argument("--seed", type=int, required=True)
