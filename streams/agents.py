@@ -41,11 +41,12 @@ from streams.app import App
 from streams.core.cluster_partition import ClusterPartitionState
 from streams.core.cluster_wire import Item, Router, encode_envelope
 from streams.core.partition import PartitionState
-from streams.core.stage import InputRecord, Output
+from streams.core.stage import InputRecord, Output, apply_by_bucket
 from streams.core.swarms import SwarmState
 from streams.core.verdicts import example_record
 from streams.partition_reader import missing_ranges, read_range, read_to_end
 from streams.settings import Settings
+from streams.snapshot_store import cut_messages
 from streams.topics import OBSERVATIONS_PER_ENVELOPE
 
 log = structlog.get_logger(__name__)
@@ -359,17 +360,21 @@ class PartitionWorker:
         complete = await self._with_holes_read(partition, records)
         if complete is None or self.states.get(partition) is not state:
             return False  # not applied, not acked: read again later, or by the partition's new owner
-        out = state.apply(complete)
-        await self._emit(partition, out, self.lane.topic)
-        if self.states.get(partition) is not state:
-            # Revoked while emitting: the new owner restores the last snapshot and re-applies these.
-            self.counters["dropped_after_rebalance"] += len(complete)
-            return False
-        if self.router is not None:
-            await self._forward(self.router.route(partition, self.lane.forwarded(out), state.watermark))
+        if self.router is None:
+            runs = [(state.apply(complete), state.watermark)]
+        else:
+            runs = apply_by_bucket(state, complete, self.router.bucket_s)
+        for out, watermark in runs:
+            await self._emit(partition, out, self.lane.topic)
+            if self.states.get(partition) is not state:
+                # Revoked while emitting: the new owner restores the last snapshot and re-applies these.
+                self.counters["dropped_after_rebalance"] += len(complete)
+                return False
+            if self.router is not None:
+                await self._forward(self.router.route(partition, self.lane.forwarded(out), watermark))
+            self._count(partition, out)
         self.unacked[partition].extend(events)
         self.since_snapshot[partition] += len(complete)
-        self._count(partition, out)
         due = time.monotonic() - self.snapshot_at[partition] >= self.settings.snapshot_interval_s
         if due or self.since_snapshot[partition] >= self.settings.snapshot_every:
             await self._snapshot(partition)
@@ -403,6 +408,10 @@ class PartitionWorker:
             value = example_record(example)
             for target in range(self.settings.partitions):
                 await app.labels.send(value=value, partition=target)
+        for cut in out.cuts:
+            for key, value in cut_messages(cut):
+                await app.snapshots.send(key=key, value=value, partition=0)
+            self.counters["snapshots_retained"] += 1
 
     async def _forward(self, routed: dict[int, list[Item]]) -> None:
         """One envelope per target partition (cut when large), in order: a source's heartbeat

@@ -15,6 +15,7 @@ from streams.topics import (
     SWARM_STATE_TABLE,
     decisions_topic,
     observations_topic,
+    snapshots_topic,
 )
 
 
@@ -29,6 +30,8 @@ class App:
     # Analysts' verdicts and the training examples the workers derive from them (read straight from
     # the broker by the detect lane, at the offsets its snapshots record: ``PartitionWorker.read_labels``).
     labels: faust.TopicT
+    # every stage's state cut at each event-time mark, for replays (``streams.snapshot_store``)
+    snapshots: faust.TopicT
     # One entry per input partition: that partition's snapshot (features, models, watermark, last
     # offset), written to the changelog partition of the same number.
     partition_state: faust.Table
@@ -85,6 +88,7 @@ def create_app(settings: Settings) -> App:
         alerts=app.topic(settings.alerts_topic, partitions=settings.partitions, **raw),
         dlq=app.topic(settings.dlq_topic, partitions=settings.partitions, **raw),
         labels=app.topic(settings.labels_topic, partitions=settings.partitions, **raw),
+        snapshots=app.topic(snapshots_topic(settings), partitions=1, **raw),
         partition_state=snapshots(STATE_TABLE),
         observations=(
             app.topic(observations_topic(settings), partitions=settings.partitions, **raw)

@@ -7,7 +7,7 @@ import math
 import re
 import sys
 import time
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import orjson
@@ -210,17 +210,33 @@ def cmd_state_export(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_replay(_settings: Settings, args: argparse.Namespace) -> int:
     import os
 
-    from streams.replay import FileSink, TopicSink, Window, replay_topic, settings_with
+    from streams.replay import FileSink, TopicSink, Window, replay_from_snapshots, replay_topic, settings_with
 
     settings = settings_with(dict(os.environ), Path(args.config) if args.config else None, args.model)
     window = Window(args.start, args.end)
+    if args.topic and not args.fresh:
+        raise InputFileError("--topic goes with --fresh: snapshots resume the live input topic")
     if args.output:
         sink = FileSink(_open_out(args.output))
     else:
         sink = TopicSink(settings, args.output_topic)
         print(f"replay alerts to topic {sink.topic}", file=sys.stderr)
-    replay_topic(settings, args.topic or settings.input_topic, window, sink, args.client)
+    if args.fresh:
+        replay_topic(settings, args.topic or settings.input_topic, window, sink, args.client)
+    else:
+        mark = _snapshot_mark(args.from_snapshot) if args.from_snapshot else None
+        replay_from_snapshots(settings, window, sink, args.client, mark)
     return 0
+
+
+def _snapshot_mark(snapshot_id: str) -> float:
+    """A snapshot id (``detect-3@1795770000``) or its mark: every stage resumes at that mark."""
+    try:
+        return float(snapshot_id.rsplit("@", 1)[-1])
+    except ValueError as exc:
+        raise InputFileError(
+            f"not a snapshot id: {snapshot_id!r} (see `extractwatch state snapshots`)"
+        ) from exc
 
 
 def cmd_backtest(_settings: Settings, args: argparse.Namespace) -> int:
@@ -241,6 +257,20 @@ def cmd_backtest(_settings: Settings, args: argparse.Namespace) -> int:
     print(format_report(report))
     if args.json:
         dump_json(report, Path(args.json))
+    return 0
+
+
+def cmd_state_snapshots(settings: Settings, args: argparse.Namespace) -> int:
+    from streams.snapshot_store import list_cuts
+
+    cuts = list_cuts(settings, args.partition)
+    print(f"{'ID':<34} {'STAGE':<8} {'PARTITION':>9} {'WATERMARK':<20} {'OFFSET':>10} {'BYTES':>10} VERDICTS")
+    for c in cuts:
+        when = datetime.fromtimestamp(c.watermark, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        print(
+            f"{c.id:<34} {c.stage:<8} {c.partition:>9} {when:<20} {c.offset:>10} {c.bytes:>10} {c.verdicts}"
+        )
+    print(f"{len(cuts)} snapshots", file=sys.stderr)
     return 0
 
 
@@ -278,14 +308,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--from", dest="start", type=point_in_time, default=0.0, help="alerts from (all)")
     p.add_argument("--to", dest="end", type=point_in_time, default=math.inf, help="alerts before (all)")
-    p.add_argument(
-        "--fresh",
-        action="store_true",
-        required=True,
-        help="start from empty state at the topic's beginning (resuming from snapshots is not built)",
+    start = p.add_mutually_exclusive_group()
+    start.add_argument(
+        "--from-snapshot",
+        help="resume every stage at this snapshot's mark (default: the newest before --from)",
+    )
+    start.add_argument(
+        "--fresh", action="store_true", help="empty state, every partition from its beginning, as detect"
     )
     p.add_argument("--client", help="output only this client's alerts (and cluster alerts listing it)")
-    p.add_argument("--topic", help="events topic to read (the input topic)")
+    p.add_argument("--topic", help="with --fresh: events topic to read (the input topic)")
     out = p.add_mutually_exclusive_group()
     out.add_argument("--output-topic", help="alerts topic (extraction-alerts-replay-<run id>)")
     out.add_argument("--output", help="alerts JSONL file, or - for stdout")
@@ -370,6 +402,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output", default="-", help="file, or - for stdout")
     p.add_argument("--raw", action="store_true", help="the stored checkpoint (a pickle)")
     p.set_defaults(func=cmd_state_export)
+    p = state.add_parser("snapshots", help="the retained snapshots replays resume from")
+    p.add_argument("--partition", type=int, help="only this partition's (every stage)")
+    p.set_defaults(func=cmd_state_snapshots)
     return parser
 
 

@@ -33,6 +33,7 @@ class HistoryRecord:
     partition: int
     offset: int
     value: bytes
+    timestamp: float = 0.0  # the Kafka record timestamp, seconds
 
 
 def record_event_time(value: bytes | None, previous: float) -> float:
@@ -56,7 +57,10 @@ def record_event_time(value: bytes | None, previous: float) -> float:
 class TopicHistory:
     """Iterate ``records()`` once. ``total`` is the number of records to read (for progress)."""
 
-    def __init__(self, settings: Settings, topic: str, timeout_s: float = 30.0):
+    def __init__(
+        self, settings: Settings, topic: str, starts: dict[int, int] | None = None, timeout_s: float = 30.0
+    ):
+        """``starts``: the first offset to read per partition (default: each partition's beginning)."""
         self.topic = topic
         self.timeout_s = timeout_s
         self.consumer = Consumer(
@@ -76,6 +80,8 @@ class TopicHistory:
         self.bounds: dict[int, tuple[int, int]] = {}
         for p in sorted(meta.partitions):
             low, high = self.consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=timeout_s)
+            if starts is not None:
+                low = max(low, starts.get(p, low))
             if high > low:
                 self.bounds[p] = (low, high)
         self.total = sum(high - low for low, high in self.bounds.values())
@@ -128,7 +134,7 @@ class TopicHistory:
                 continue  # produced after the start: not part of this history
             unread[p] = offset + 1
             last_ts[p] = record_event_time(msg.value(), last_ts[p])
-            record = HistoryRecord(last_ts[p], p, offset, msg.value())
+            record = HistoryRecord(last_ts[p], p, offset, msg.value(), msg.timestamp()[1] / 1000.0)
             if not buffers[p]:
                 heapq.heappush(heads, (record.ts, p, offset))
             buffers[p].append(record)

@@ -17,6 +17,9 @@ from streams.errors import ConfigError
 ENV_PREFIX = "EXTRACTWATCH_"
 
 
+_NOT_IN_VERSION = {"snapshot_mark_s"}  # when state is cut changes no decision
+
+
 @dataclass(frozen=True)
 class DetectorSettings:
     """Thresholds of the pure core. Part of ``model_version``: changing one is a new model."""
@@ -48,6 +51,9 @@ class DetectorSettings:
     cluster_member_cap: int = 2000  # members remembered per key (the least recently active are dropped)
     cluster_key_idle_expiry_s: float = 86400.0  # keys idle this long (watermark) are forgotten
     cluster_regrow_share: float = 0.1  # re-send a firing cluster alert when members grow by more than this
+    # Every stage's state is also cut, for replays, each time its watermark enters a new mark of this
+    # much event time: the same points in the worker and in ``detect``. Not part of ``version``.
+    snapshot_mark_s: float = 3600.0
 
     def __post_init__(self) -> None:
         problems = self.problems()
@@ -73,6 +79,8 @@ class DetectorSettings:
             )
         if not self.severity_warning <= self.severity_error <= self.severity_critical:
             out.append("severities must rise: severity_warning <= severity_error <= severity_critical")
+        if self.snapshot_mark_s <= 0:
+            out.append("snapshot_mark_s must be positive")
         for name in ("allowed_lateness_s", "verdict_settle_s", "fire_min_span_s", "resolve_after_s"):
             if getattr(self, name) < 0:
                 out.append(f"{name} must not be negative")
@@ -84,7 +92,8 @@ class DetectorSettings:
     @property
     def version(self) -> str:
         """A short stable tag of these thresholds, carried in every alert's ``model_version``."""
-        blob = repr(sorted(dataclasses.asdict(self).items())).encode()
+        fields_ = {k: v for k, v in dataclasses.asdict(self).items() if k not in _NOT_IN_VERSION}
+        blob = repr(sorted(fields_.items())).encode()
         return hashlib.sha256(blob).hexdigest()[:8]
 
 
@@ -97,6 +106,9 @@ class Settings:
     labels_topic: str = "analyst-labels"
     partitions: int = 6
     replication_factor: int = 1
+    # How long the input topic (and the retained snapshots) keep records: the replay horizon. Applied
+    # when extractwatch creates the topics; records older than this vanish, even if produced today.
+    retention_days: float = 30.0
     web_host: str = "127.0.0.1"
     web_port: int = 6066
     log_level: str = "info"

@@ -46,11 +46,17 @@ class TopicSpec:
     config: dict[str, str] = field(default_factory=dict)
 
 
+def snapshots_topic(settings: Settings) -> str:
+    """Every stage's state cut at each event-time mark, kept for replays (``streams.snapshot_store``)."""
+    return f"{settings.app_id}-snapshots"
+
+
 def topic_specs(settings: Settings) -> list[TopicSpec]:
     """The topics ``make kafka-up`` and the worker create when missing (Faust adds its changelogs)."""
     p = settings.partitions
+    retention = {"retention.ms": str(int(settings.retention_days * 86400 * 1000))}
     return [
-        TopicSpec(settings.input_topic, p, {"max.message.bytes": str(INPUT_MAX_MESSAGE_BYTES)}),
+        TopicSpec(settings.input_topic, p, {"max.message.bytes": str(INPUT_MAX_MESSAGE_BYTES), **retention}),
         TopicSpec(settings.alerts_topic, p),
         TopicSpec(settings.dlq_topic, p, {"max.message.bytes": str(DLQ_MAX_MESSAGE_BYTES)}),
         # keyed by client_id and co-partitioned with the input: a verdict lands with its client
@@ -61,6 +67,8 @@ def topic_specs(settings: Settings) -> list[TopicSpec]:
             observations_topic(settings), p, {"max.message.bytes": str(OBSERVATIONS_MAX_MESSAGE_BYTES)}
         ),
         TopicSpec(decisions_topic(settings), 1, {"max.message.bytes": str(OBSERVATIONS_MAX_MESSAGE_BYTES)}),
+        # one partition, so a cut's chunks stay in order; kept as long as the input it replays
+        TopicSpec(snapshots_topic(settings), 1, retention),
     ]
 
 

@@ -27,3 +27,22 @@ def raw_event(**fields) -> dict:
 
 def encoded(**fields) -> bytes:
     return orjson.dumps(raw_event(**fields))
+
+
+def swarm_arriving_late(
+    seed: int, start: float, hours: float, after_h: float
+) -> tuple[list[bytes], set[str]]:
+    """The skeleton's clients and a swarm of young accounts that starts ``after_h`` hours in, so its
+    cluster alerts come after snapshots a replay can resume from; events in time order."""
+    from streams.simulate.scenarios import SKELETON
+    from streams.simulate.traffic import traffic
+
+    events, truth = traffic(seed, start, (hours - after_h) * 3600, scenarios=(*SKELETON, "swarm"))
+    swarm = {t.client_id for t in truth if t.scenario == "swarm"}
+    others = list(traffic(seed, start, hours * 3600, scenarios=SKELETON)[0])
+    moved = [
+        {**e, "ts": e["ts"] + after_h * 3600, "account_created_at": start}
+        for e in events
+        if e["client_id"] in swarm
+    ]
+    return [orjson.dumps(e) for e in sorted(others + moved, key=lambda e: e["ts"])], swarm

@@ -31,6 +31,7 @@ from streams.settings import DetectorSettings
 class ClusterPartitionState(EnvelopeStage):
     STATE_FORMAT = 2  # 2: members carry how distillation-shaped they are
     DEAD_REASON = "invalid_observation"
+    STAGE = "clusters"
 
     def __init__(self, partition: int, sources: int, cfg: DetectorSettings):
         self.partition = partition

@@ -11,7 +11,7 @@ from streams.core.cluster_wire import Item, Router
 from streams.core.partition import ClientState, PartitionState
 from streams.core.partitioner import partition_for
 from streams.core.records import Alert, DeadLetter
-from streams.core.stage import InputRecord, Output
+from streams.core.stage import InputRecord, Output, SnapshotCut
 from streams.core.swarms import SwarmState
 from streams.core.validate import event_time
 from streams.core.verdicts import Verdict
@@ -24,13 +24,18 @@ class Detector:
     A line's ``ts`` stands for its record timestamp, as the producer stamps it.
     """
 
-    def __init__(self, partitions: int, cfg: DetectorSettings, clusters: bool = False):
+    def __init__(
+        self, partitions: int, cfg: DetectorSettings, clusters: bool = False, keep_cuts: bool = False
+    ):
         """``clusters``: also run the cross-account stages, cluster partitions (one per input
-        partition) and the swarm stage after them."""
+        partition) and the swarm stage after them. ``keep_cuts``: keep every stage's retained
+        snapshots (``SnapshotCut``) in ``cuts``."""
         self.states = [PartitionState(p, partitions, cfg, clusters=clusters) for p in range(partitions)]
         self.partitions = partitions
         self.dead_letters: list[DeadLetter] = []
         self.drifts: list[tuple[int, float]] = []  # (partition, event time) of each risk-stream drift
+        self.keep_cuts = keep_cuts
+        self.cuts: list[SnapshotCut] = []
         self.clusters: list[ClusterPartitionState] = []
         self.to_clusters = Router.to_clusters(partitions, cfg.cluster_bucket_s)
         self.to_swarms = Router.to_swarms(cfg.cluster_bucket_s)
@@ -61,6 +66,10 @@ class Detector:
         state = self.states[partition_for(verdict.client_id, self.partitions)]
         self._teach_all(state.add_verdict(verdict))
 
+    def apply_labels(self, partition: int, records: list[InputRecord]) -> None:
+        """Records of the labels topic's partition ``partition``, as the worker reads them."""
+        self._teach_all(self.states[partition].apply_labels(records))
+
     def _teach_all(self, out: Output) -> None:
         for example in out.examples:
             for state in self.states:
@@ -85,17 +94,29 @@ class Detector:
                 yield from self.feed_line(line)
         yield from self.finish()
 
+    def feed_record(self, partition: int, record: InputRecord) -> list[Alert]:
+        """A Kafka record of input partition ``partition``, applied as the worker applies it: at its
+        offset, skipped if already applied. Events that belong to another partition are not moved
+        (the worker re-published them; the copies come later in their own partition's log)."""
+        return self._applied(partition, self.states[partition].apply([record]))
+
     def _apply(self, partition: int, value: bytes, record_ts: float) -> list[Alert]:
         state = self.states[partition]
-        out: Output = state.apply([InputRecord(state.last_offset + 1, record_ts, value)])
+        return self._applied(partition, state.apply([InputRecord(state.last_offset + 1, record_ts, value)]))
+
+    def _applied(self, partition: int, out: Output) -> list[Alert]:
         self.dead_letters.extend(out.dead_letters)
         self.drifts.extend((partition, ts) for ts in out.drifts)
+        self._keep(out)
         self._teach_all(out)
         if not self.clusters:
             return out.alerts
-        return out.alerts + self._deliver(
-            self.to_clusters.route(partition, out.observations, state.watermark)
-        )
+        watermark = self.states[partition].watermark
+        return out.alerts + self._deliver(self.to_clusters.route(partition, out.observations, watermark))
+
+    def _keep(self, out: Output) -> None:
+        if self.keep_cuts:
+            self.cuts.extend(out.cuts)
 
     def _deliver(self, routed: dict[int, list[Item]]) -> list[Alert]:
         """Items to the cluster partitions, and what they decide on to the swarm stage."""
@@ -103,9 +124,16 @@ class Detector:
         for p in sorted(routed):
             cluster = self.clusters[p]
             decisions = cluster.feed(routed[p])
+            self._cut(cluster)
             for items in self.to_swarms.route(p, decisions, cluster.watermark).values():
                 alerts.extend(self.swarms.feed(items))
+                self._cut(self.swarms)
         return alerts
+
+    def _cut(self, stage: ClusterPartitionState | SwarmState) -> None:
+        out = Output()
+        stage.cut_at_mark(out)
+        self._keep(out)
 
 
 def _loads(line: bytes) -> object | None:

@@ -45,6 +45,7 @@ class ClientState:
 
 class PartitionState(Stage):
     STATE_FORMAT = 4  # 3: a learned classifier and per-request features; 4: labels topic offset
+    STAGE = "detect"
 
     def __init__(
         self,
@@ -80,6 +81,10 @@ class PartitionState(Stage):
     def model_version(self) -> str:
         return f"{self.scorer.version}/cfg-{self.cfg.version}"
 
+    @property
+    def verdicts_learned(self) -> int:
+        return self.scorer.verdicts
+
     # -- applying records -------------------------------------------------------------------------
 
     def apply(self, records: list[InputRecord]) -> Output:
@@ -92,6 +97,7 @@ class PartitionState(Stage):
                 continue
             for index, raw in items:
                 self._apply_raw(record, index, raw, out)
+            self.cut_at_mark(out)
         return out
 
     def _apply_raw(self, record: InputRecord, index: int | None, raw: object, out: Output) -> None:

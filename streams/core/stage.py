@@ -26,6 +26,27 @@ class InputRecord:
     value: bytes | None
 
 
+@dataclass(frozen=True, slots=True)
+class SnapshotCut:
+    """A stage's state cut when its watermark entered a new mark (``snapshot_mark_s``), for replays:
+    the same cuts at the same offsets in the worker and in ``detect``."""
+
+    stage: str  # detect, clusters or swarms
+    partition: int
+    mark: float  # the newest mark its watermark has entered (event time)
+    offset: int  # the last offset applied: a replay resumes after it
+    watermark: float
+    model_version: str
+    verdicts: int  # verdicts the partition's model has learned
+    blob: bytes  # ``snapshot()``
+    # The oldest mark it stands for: a watermark that jumps over several marks in one record (a
+    # busy backlog, heartbeats of a batch) enters them all at once, with one state.
+    first_mark: float | None = None
+
+    def covers(self, mark: float) -> bool:
+        return (self.mark if self.first_mark is None else self.first_mark) <= mark <= self.mark
+
+
 @dataclass(slots=True)
 class Output:
     """What applying records gives, for the adapter to send on."""
@@ -37,8 +58,43 @@ class Output:
     decisions: list[KeyDecision] = field(default_factory=list)  # of cluster keys, for the swarm stage
     examples: list[TrainingExample] = field(default_factory=list)  # from verdicts, for every partition
     drifts: list[float] = field(default_factory=list)  # event times the risk stream's ADWIN changed
+    cuts: list[SnapshotCut] = field(default_factory=list)  # retained snapshots, for replays
     events: int = 0  # events (or items) applied
     redelivered: int = 0  # records skipped because their offset was already applied
+
+    def extend(self, other: Output) -> None:
+        """Add what ``other`` holds (applying more records)."""
+        for name in ("alerts", "dead_letters", "reroutes", "observations", "decisions", "examples"):
+            getattr(self, name).extend(getattr(other, name))
+        self.drifts.extend(other.drifts)
+        self.cuts.extend(other.cuts)
+        self.events += other.events
+        self.redelivered += other.redelivered
+
+
+def apply_by_bucket(
+    state: Stage, records: list[InputRecord], bucket_s: float
+) -> list[tuple[Output, float | None]]:
+    """Apply ``records`` one at a time, in runs that end where the state's watermark enters a new
+    event-time bucket, each with the watermark at its end. A stage that forwards each run's items
+    with that watermark's heartbeat shows the next stage its watermark moving bucket by bucket, as
+    ``detect`` does, however many records a batch holds: the next stage's buckets, and its retained
+    snapshots, then move as finely as ``detect``'s."""
+    runs: list[tuple[Output, float | None]] = []
+    run = Output()
+    bucket = _bucket(state.watermark, bucket_s)
+    for record in records:
+        run.extend(state.apply([record]))
+        entered = _bucket(state.watermark, bucket_s)
+        if entered != bucket:
+            runs.append((run, state.watermark))
+            run, bucket = Output(), entered
+    runs.append((run, state.watermark))
+    return runs
+
+
+def _bucket(watermark: float | None, bucket_s: float) -> int | None:
+    return None if watermark is None else int(watermark // bucket_s)
 
 
 class Snapshotted:
@@ -69,7 +125,42 @@ class Snapshotted:
 class Stage(Snapshotted):
     """State of one partition of a topic: applies each record once, in offset order."""
 
+    STAGE: ClassVar[str]
     last_offset: int  # the last offset applied
+    marked: int | None = None  # the last mark cut (watermark // snapshot_mark_s)
+
+    @property
+    def watermark(self) -> float | None:
+        raise NotImplementedError
+
+    @property
+    def verdicts_learned(self) -> int:
+        return 0
+
+    def cut_at_mark(self, out: Output) -> None:
+        """After a record: cut the state if its watermark has entered a new mark."""
+        watermark = self.watermark
+        if watermark is None:
+            return
+        mark = int(watermark // self.cfg.snapshot_mark_s)
+        if self.marked is not None and mark <= self.marked:
+            return
+        first = mark if self.marked is None else self.marked + 1
+        self.marked = mark
+        step = self.cfg.snapshot_mark_s
+        out.cuts.append(
+            SnapshotCut(
+                self.STAGE,
+                getattr(self, "partition", 0),
+                mark * step,
+                self.last_offset,
+                watermark,
+                self.model_version,
+                self.verdicts_learned,
+                self.snapshot(),
+                first * step,
+            )
+        )
 
     def _unapplied(self, records: list[InputRecord], out: Output) -> Iterator[InputRecord]:
         """The records past the last offset applied, which each advance it; the others are counted
@@ -136,4 +227,5 @@ class EnvelopeStage(Stage):
                 continue
             self._collect(out, self.feed(items))
             out.events += sum(1 for i in items if not isinstance(i, Heartbeat))
+            self.cut_at_mark(out)
         return out

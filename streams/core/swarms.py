@@ -79,6 +79,7 @@ class Swarm:
 class SwarmState(EnvelopeStage):
     STATE_FORMAT = 1
     DEAD_REASON = "invalid_key_decision"
+    STAGE = "swarms"
 
     def __init__(self, sources: int, cfg: DetectorSettings, model_version: str, replay: bool = False):
         self.cfg = cfg
@@ -88,6 +89,11 @@ class SwarmState(EnvelopeStage):
         self.gate = BucketGate(sources, cfg.cluster_bucket_s)
         self.swarms: dict[str, Swarm] = {}  # open incidents by dedup_key
         self.owner: dict[str, str] = {}  # key name -> dedup_key of the open incident it belongs to
+
+    @property
+    def watermark(self) -> float | None:
+        """Every bucket ending before it has been folded."""
+        return self.gate.closed_through
 
     def _collect(self, out: Output, alerts: list[Alert]) -> None:
         out.alerts.extend(alerts)

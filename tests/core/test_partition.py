@@ -147,3 +147,14 @@ def test_describe_is_json_ready_and_has_no_prompt_text():
     assert view["last_offset"] == 199
     assert view["clients"][CLIENT]["events"] == 200
     assert "Explain item" not in orjson.dumps(view).decode()
+
+
+def test_apply_by_bucket_ends_a_run_where_the_watermark_enters_a_new_bucket():
+    from streams.core.stage import apply_by_bucket
+
+    late = CFG.allowed_lateness_s
+    # watermarks: T0 - late (first bucket), T0 (next), T0 + 10 (same), T0 + 70 (next)
+    values = [encoded(client_id=CLIENT, ts=T0 + late + dt) for dt in (-late, 0, 10, 70)]
+    runs = apply_by_bucket(state(), records(values), bucket_s=60.0)
+    assert [out.events for out, _ in runs] == [1, 1, 2, 0]
+    assert [w for _, w in runs] == [T0 - late, T0, T0 + 70, T0 + 70]

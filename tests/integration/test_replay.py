@@ -14,8 +14,10 @@ from confluent_kafka import Producer
 from streams.core.detector import Detector
 from streams.produce import publish
 from streams.topics import TopicSpec, ensure_topics
-from tests.integration.conftest import ROOT, alerts_of, read_topic, settings_env
-from tests.integration.test_pipeline import START, simulated
+from tests.helpers import swarm_arriving_late
+from tests.integration.conftest import ROOT, alerts_of, read_topic, settings_env, wait_for
+from tests.integration.test_clusters import ENV, expected_alerts
+from tests.integration.test_pipeline import START, live_alerts, simulated
 
 pytestmark = pytest.mark.integration
 
@@ -110,3 +112,47 @@ def group_exists(settings, group: str) -> bool:
 
     admin = AdminClient({"bootstrap.servers": settings.bootstrap_servers})
     return any(g.group_id == group for g in admin.list_consumer_groups().result(timeout=10).valid)
+
+
+def test_replays_from_snapshots_give_the_live_workers_alerts_for_the_day_and_a_window_in_it(
+    settings, start_worker, tmp_path
+):
+    lines, _ = swarm_arriving_late(4, START, hours=24, after_h=12)
+    assert publish(settings, lines).failed == 0
+    worker = start_worker(**ENV)
+    expected = expected_alerts(settings, lines)  # what the worker gives, as the cluster tests show
+    wait_for(lambda: live_alerts(settings) == expected, 300, "the live worker's alerts", worker)
+    live = {k: dict(a, replay=True) for k, a in live_alerts(settings).items()}
+
+    detector = Detector(settings.partitions, settings.detector, clusters=True, keep_cuts=True)
+    list(detector.run(lines))
+    cut_points = {(c.stage, c.partition, c.mark, c.offset) for c in detector.cuts if c.stage == "detect"}
+
+    def listed() -> list[list[str]]:
+        return [
+            line.split() for line in run_cli(settings, "state", "snapshots").stdout.decode().splitlines()[1:]
+        ]
+
+    def live_points() -> set:
+        return {
+            (f[1], int(f[2]), float(f[0].rsplit("@", 1)[1]), int(f[4])) for f in listed() if f[1] == "detect"
+        }
+
+    # the last cuts are written as the worker applies the last records, after the last alert
+    wait_for(
+        lambda: live_points() == cut_points, 60, "the input partitions cut where detect cuts them", worker
+    )
+    assert {f[1] for f in listed()} == {"detect", "clusters", "swarms"}, "every stage keeps snapshots"
+
+    whole = tmp_path / "day.jsonl"
+    run_cli(settings, "replay", "--output", str(whole))
+    assert replayed(whole) == live
+
+    start, end = START + 8 * 3600, START + 18 * 3600
+    middle = tmp_path / "middle.jsonl"
+    done = run_cli(settings, "replay", "--from", str(start), "--to", str(end), "--output", str(middle))
+    assert "swarms-0@" in done.stderr.decode(), "the window resumes from snapshots"
+    window_alerts = {k: a for k, a in live.items() if start <= a["ts"] < end}
+    assert {a["scope"] for a in window_alerts.values()} == {"client", "cluster"}, "alerts in the window"
+    assert len(window_alerts) < len(live), "and alerts outside it"
+    assert replayed(middle) == window_alerts

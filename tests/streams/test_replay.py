@@ -4,12 +4,15 @@ import orjson
 import pytest
 
 from streams.core.detector import Detector
+from streams.core.partitioner import partition_for
+from streams.core.stage import InputRecord
 from streams.errors import ConfigError
 from streams.history import HistoryRecord
-from streams.replay import Window, read_config, replay_records, settings_with
+from streams.replay import Window, choose_cuts, read_config, replay_records, resumed, settings_with
 from streams.settings import Settings
 from streams.simulate.scenarios import SKELETON
 from streams.simulate.traffic import traffic
+from tests.helpers import swarm_arriving_late
 
 START = 1_795_766_400.0
 SETTINGS = Settings.from_env({})
@@ -60,3 +63,34 @@ def test_config_file_overrides_the_environment_and_rejects_other_lines(tmp_path)
     config.write_text("FIRE_THRESHOLD=0.9\n")
     with pytest.raises(ConfigError, match="line 1"):
         read_config(config)
+
+
+def kafka_like(lines: list[bytes]) -> list[HistoryRecord]:
+    """Each line one record on its client's murmur2 partition, at that partition's next offset."""
+    next_offset = [0] * SETTINGS.partitions
+    out = []
+    for line in lines:
+        event = orjson.loads(line)
+        p = partition_for(event["client_id"], SETTINGS.partitions)
+        out.append(HistoryRecord(event["ts"], p, next_offset[p], line, event["ts"]))
+        next_offset[p] += 1
+    return out
+
+
+def test_resuming_every_stage_from_its_cuts_gives_the_uninterrupted_alerts_of_the_window():
+    lines, _ = swarm_arriving_late(4, START, hours=6, after_h=4)
+    records = kafka_like(lines)
+    whole = Detector(SETTINGS.partitions, SETTINGS.detector, clusters=True, keep_cuts=True)
+    alerts = [
+        a for r in records for a in whole.feed_record(r.partition, InputRecord(r.offset, r.ts, r.value))
+    ]
+    alerts += whole.finish()
+    window = Window(START + 3.5 * 3600)
+    expected = [a.alert_id for a in alerts if window.holds(a.ts)]
+    assert any(a.scope == "cluster" for a in alerts if window.holds(a.ts)), "cluster alerts in the window"
+
+    chosen = choose_cuts(whole.cuts, window.start, SETTINGS.detector, clusters=True)
+    assert {c.stage for c in chosen} == {"detect", "clusters", "swarms"}
+    assert all(c.offset > 0 and c.watermark <= START + 2.5 * 3600 for c in chosen if c.stage == "detect")
+    resumed_alerts = list(replay_records(SETTINGS, records, window, resume=resumed(SETTINGS, chosen)))
+    assert sorted(a.alert_id for a in resumed_alerts) == sorted(expected)
