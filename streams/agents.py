@@ -363,7 +363,7 @@ class PartitionWorker:
         if self.router is None:
             runs = [(state.apply(complete), state.watermark)]
         else:
-            runs = apply_by_bucket(state, complete, self.router.bucket_s)
+            runs = apply_by_bucket(state, complete, self.settings.detector.snapshot_mark_s)
         for out, watermark in runs:
             await self._emit(partition, out, self.lane.topic)
             if self.states.get(partition) is not state:

@@ -35,7 +35,7 @@ from streams.kafka_client import producer
 from streams.progress import Progress
 from streams.settings import ENV_PREFIX, DetectorSettings, Settings
 from streams.snapshot_store import cut_id, read_cuts
-from streams.topics import TopicSpec, ensure_topics
+from streams.topics import TopicSpec, ensure_topics, retention_config
 
 
 @dataclass(frozen=True)
@@ -105,7 +105,7 @@ class TopicSink:
         self.topic = topic or f"{settings.alerts_topic}-replay-{run_id()}"
         if self.topic == settings.alerts_topic:
             raise ConfigError(f"{self.topic} is the live alerts topic: a replay never writes to it")
-        ensure_topics(settings, [TopicSpec(self.topic, settings.partitions)])
+        ensure_topics(settings, [TopicSpec(self.topic, settings.partitions, retention_config(settings))])
         self.producer = producer(settings)
         self.errors: list[str] = []
 

@@ -51,14 +51,20 @@ def snapshots_topic(settings: Settings) -> str:
     return f"{settings.app_id}-snapshots"
 
 
+def retention_config(settings: Settings) -> dict[str, str]:
+    return {"retention.ms": str(int(settings.retention_days * 86400 * 1000))}
+
+
 def topic_specs(settings: Settings) -> list[TopicSpec]:
     """The topics ``make kafka-up`` and the worker create when missing (Faust adds its changelogs)."""
     p = settings.partitions
-    retention = {"retention.ms": str(int(settings.retention_days * 86400 * 1000))}
+    retention = retention_config(settings)
     return [
         TopicSpec(settings.input_topic, p, {"max.message.bytes": str(INPUT_MAX_MESSAGE_BYTES), **retention}),
-        TopicSpec(settings.alerts_topic, p),
-        TopicSpec(settings.dlq_topic, p, {"max.message.bytes": str(DLQ_MAX_MESSAGE_BYTES)}),
+        # stamped with event time: a broker default of 7 days would delete at once what a catch-up
+        # over older history alerts on
+        TopicSpec(settings.alerts_topic, p, retention),
+        TopicSpec(settings.dlq_topic, p, {"max.message.bytes": str(DLQ_MAX_MESSAGE_BYTES), **retention}),
         # keyed by client_id and co-partitioned with the input: a verdict lands with its client
         TopicSpec(settings.labels_topic, p),
         # as many partitions as the input: Faust then gives input partition p and cluster partition

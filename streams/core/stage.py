@@ -76,10 +76,11 @@ def apply_by_bucket(
     state: Stage, records: list[InputRecord], bucket_s: float
 ) -> list[tuple[Output, float | None]]:
     """Apply ``records`` one at a time, in runs that end where the state's watermark enters a new
-    event-time bucket, each with the watermark at its end. A stage that forwards each run's items
-    with that watermark's heartbeat shows the next stage its watermark moving bucket by bucket, as
-    ``detect`` does, however many records a batch holds: the next stage's buckets, and its retained
-    snapshots, then move as finely as ``detect``'s."""
+    event-time bucket of ``bucket_s``, each with the watermark at its end. A stage that forwards
+    each run's items with that watermark's heartbeat shows the next stage its watermark crossing
+    every such boundary, however many records a batch holds. With the snapshot mark as the bucket,
+    the next stage's retained snapshots are cut mark by mark in a backlog too, as in ``detect``,
+    at the cost of one more envelope per target and mark."""
     runs: list[tuple[Output, float | None]] = []
     run = Output()
     bucket = _bucket(state.watermark, bucket_s)
