@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -13,9 +14,17 @@ from confluent_kafka import Producer
 
 from streams.core.detector import Detector
 from streams.produce import publish
-from streams.topics import TopicSpec, ensure_topics
+from streams.topics import TopicSpec, ensure_topics, state_changelog_topic
 from tests.helpers import swarm_arriving_late
-from tests.integration.conftest import ROOT, alerts_of, read_topic, settings_env, wait_for
+from tests.integration.conftest import (
+    ROOT,
+    alerts_of,
+    committed_total,
+    end_offsets,
+    read_topic,
+    settings_env,
+    wait_for,
+)
 from tests.integration.test_clusters import ENV, expected_alerts
 from tests.integration.test_pipeline import START, live_alerts, simulated
 
@@ -144,6 +153,7 @@ def test_replays_from_snapshots_give_the_live_workers_alerts_for_the_day_and_a_w
     )
     assert {f[1] for f in listed()} == {"detect", "clusters", "swarms"}, "every stage keeps snapshots"
 
+    untouched = (committed_total(settings), changelog_ends(settings), len(alerts_of(settings)))
     whole = tmp_path / "day.jsonl"
     run_cli(settings, "replay", "--output", str(whole))
     assert replayed(whole) == live
@@ -156,3 +166,10 @@ def test_replays_from_snapshots_give_the_live_workers_alerts_for_the_day_and_a_w
     assert {a["scope"] for a in window_alerts.values()} == {"client", "cluster"}, "alerts in the window"
     assert len(window_alerts) < len(live), "and alerts outside it"
     assert replayed(middle) == window_alerts
+    assert (committed_total(settings), changelog_ends(settings), len(alerts_of(settings))) == untouched, (
+        "the live group's offsets, its state changelog and its alerts topic are untouched"
+    )
+
+
+def changelog_ends(settings) -> list[int]:
+    return end_offsets(replace(settings, input_topic=state_changelog_topic(settings)))
