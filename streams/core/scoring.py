@@ -40,13 +40,17 @@ class RiskScorer:
     def version(self) -> str:
         return f"{self.model.name}-{self.prior_name}+v{self.verdicts}@river-{river.__version__}"
 
-    def score(self, x: dict[str, float]) -> Score:
+    def score(self, x: dict[str, float], explain: bool = True) -> Score:
+        """``explain``: also name the features that drive the risk (a forest's explanation costs a
+        score per indicator, so the core asks for it only when it alerts)."""
         risk = self.model.score_one(x)
-        reasons = [
+        return Score(risk=round(min(1.0, max(0.0, risk)), 4), reasons=self.reasons(x) if explain else [])
+
+    def reasons(self, x: dict[str, float]) -> list[Reason]:
+        return [
             Reason(feature=f, value=round(x[f], 4), weight=round(w, 4))
             for f, w in self.model.explain_one(x)[:MAX_REASONS]
         ]
-        return Score(risk=round(min(1.0, max(0.0, risk)), 4), reasons=reasons)
 
     def learn(self, x: dict[str, float], extraction: bool) -> None:
         self.model.learn_one(x, extraction, VERDICT_WEIGHT)
