@@ -21,8 +21,10 @@ every partition that learns the same verdicts in the same order holds the same m
 from __future__ import annotations
 
 import hashlib
+import pickle
+import random
 
-from river import linear_model, optim
+from river import forest, linear_model, optim
 
 from models.base import Features, Learner
 from models.indicators import INDICATORS, indicator_values
@@ -43,9 +45,12 @@ MONOTONE = {
             "rate_limited",
             "sweeps_topics",
             "hits_max_tokens",
+            "rotating_networks",
         }
     ),
-    LEECHING: frozenset({"novel_prompts", "volume", "young_account", "rate_limited", "flat_day"}),
+    LEECHING: frozenset(
+        {"novel_prompts", "volume", "young_account", "rate_limited", "flat_day", "rotating_networks"}
+    ),
 }
 
 
@@ -139,4 +144,130 @@ class ExtractionClassifier(Learner):
                 for name, m in sorted(self.profiles.items())
             ]
         ).encode()
+        return hashlib.sha256(blob).hexdigest()[:6]
+
+
+class ForestClassifier(Learner):
+    """P(extraction) of one client's feature vector: River's Aggregated Mondrian Forest over the
+    extraction indicators.
+
+    Why a forest and not the profiles: extraction is a conjunction of signs that are each common in
+    benign traffic (a shared template AND new inputs AND long or reasoning answers; a narrow task AND
+    a new account AND cloud addresses), which a sum of indicators cannot express without marking the
+    benign services that show one half. The forest learns those conjunctions; the comparison that
+    chose it is in ``docs/model-choice.md``. Its size is bounded (``max_nodes`` per tree).
+
+    AMF takes no sample weights, so an example of weight ``w`` is learned ``floor(w)`` times and once
+    more with probability ``w - floor(w)``, drawn from the model's own seeded generator: the same
+    examples in the same order give the same forest, byte for byte. Scoring does not change it.
+
+    >>> from collections import defaultdict
+    >>> harvest = defaultdict(float, prompt_novelty=1.0, mean_prompt_tokens=80.0,
+    ...                       completion_prompt_ratio=9.0, reasoning_share=0.9, account_age_days=-1)
+    >>> chat = defaultdict(float, prompt_novelty=0.6, mean_prompt_tokens=2000.0,
+    ...                    completion_prompt_ratio=0.3, mean_completion_tokens=300.0, account_age_days=400)
+    >>> model = ForestClassifier()
+    >>> for _ in range(300):
+    ...     model.learn_one(harvest, True)
+    ...     model.learn_one(chat, False)
+    >>> model.score_one(chat) < 0.2 < 0.8 < model.score_one(harvest)
+    True
+    >>> reasons = dict(model.explain_one(harvest))
+    >>> "reasoning_share" in reasons, round(sum(reasons.values()), 6)
+    (True, 1.0)
+    """
+
+    name = "forest"
+
+    def __init__(self, n_estimators: int = 10, max_nodes: int = 2047, seed: int = 1):
+        self.forest = forest.AMFClassifier(n_estimators=n_estimators, max_nodes=max_nodes, seed=seed)
+        self._rng = random.Random(seed)
+
+    def _score_values(self, values: dict[str, float]) -> float:
+        return self.forest.predict_proba_one(values).get(True, 0.0)
+
+    def score_one(self, x: Features) -> float:
+        return self._score_values(indicator_values(x))
+
+    def learn_one(
+        self, x: Features, y: bool | None = None, w: float = 1.0, profile: str | None = None
+    ) -> None:
+        """``profile`` is accepted for the profiles' interface; one forest learns every shape."""
+        if y is None or w <= 0:
+            return
+        values = indicator_values(x)
+        copies = int(w) + (1 if self._rng.random() < w - int(w) else 0)
+        for _ in range(copies):
+            self.forest.learn_one(values, bool(y))
+
+    def explain_one(self, x: Features) -> list[tuple[str, float]]:
+        """Each indicator's share of the risk: how much lower the risk is with that indicator at its
+        benign end (0), credited to the feature it reports, as shares summing to 1."""
+        values = indicator_values(x)
+        risk = self._score_values(values)
+        merged: dict[str, float] = {}
+        for name, value in values.items():
+            if value <= 0:
+                continue
+            drop = risk - self._score_values({**values, name: 0.0})
+            if drop > 0:
+                feature = INDICATORS[name][0]
+                merged[feature] = merged.get(feature, 0.0) + drop
+        total = sum(merged.values())
+        if total <= 0:
+            return []
+        return sorted(((f, t / total) for f, t in merged.items()), key=lambda p: (-p[1], p[0]))
+
+    def fingerprint(self) -> str:
+        """A short hash of the trees: the same training gives the same one."""
+        blob = pickle.dumps(self.forest, protocol=pickle.HIGHEST_PROTOCOL)
+        return hashlib.sha256(blob).hexdigest()[:6]
+
+
+class HybridClassifier(Learner):
+    """The higher of the forest's risk and the linear profiles' risk.
+
+    The forest learns the conjunctions the profiles cannot express; the profiles keep the
+    monotone guarantees a forest does not have: a textbook distiller (new prompts, reasoning, long
+    answers at volume) that lies outside the training population's region still scores high, where
+    a forest answers with whatever its nearest leaves hold. Reasons are the winning model's.
+
+    >>> from collections import defaultdict
+    >>> harvest = defaultdict(float, prompt_novelty=1.0, mean_prompt_tokens=80.0,
+    ...                       completion_prompt_ratio=9.0, reasoning_share=0.9, account_age_days=-1)
+    >>> chat = defaultdict(float, prompt_novelty=0.6, mean_prompt_tokens=2000.0,
+    ...                    completion_prompt_ratio=0.3, mean_completion_tokens=300.0, account_age_days=400)
+    >>> model = HybridClassifier()
+    >>> for _ in range(300):
+    ...     model.learn_one(harvest, True)
+    ...     model.learn_one(chat, False)
+    >>> model.score_one(chat) < 0.2 < 0.8 < model.score_one(harvest)
+    True
+    """
+
+    name = "hybrid"
+
+    def __init__(
+        self, forest_model: ForestClassifier | None = None, profiles: ExtractionClassifier | None = None
+    ):
+        self.forest = forest_model or ForestClassifier()
+        self.profiles = profiles or ExtractionClassifier()
+
+    def _winner(self, x: Features) -> Learner:
+        return self.forest if self.forest.score_one(x) >= self.profiles.score_one(x) else self.profiles
+
+    def score_one(self, x: Features) -> float:
+        return max(self.forest.score_one(x), self.profiles.score_one(x))
+
+    def learn_one(
+        self, x: Features, y: bool | None = None, w: float = 1.0, profile: str | None = None
+    ) -> None:
+        self.forest.learn_one(x, y, w, profile)
+        self.profiles.learn_one(x, y, w, profile)
+
+    def explain_one(self, x: Features) -> list[tuple[str, float]]:
+        return self._winner(x).explain_one(x)
+
+    def fingerprint(self) -> str:
+        blob = f"{self.forest.fingerprint()}/{self.profiles.fingerprint()}".encode()
         return hashlib.sha256(blob).hexdigest()[:6]

@@ -63,6 +63,12 @@ INDICATORS: dict[str, tuple[str, Callable[[Features], float]]] = {
         "distill_shaped_rate_1d",
         lambda x: clip(math.log10(1.0 + x["distill_shaped_rate_1d"]) / 3.0),
     ),
+    # requests from dozens of networks: rotating proxies, not one person's or one backend's egress
+    # (a person roams over a few networks a day, a service sends from a few addresses)
+    "rotating_networks": (
+        "distinct_prefixes",
+        lambda x: clip((math.log2(max(1.0, x["distinct_prefixes"])) - 3.0) / 3.0),
+    ),
     # one key, user agent or network of the account asking for answers while the rest does not
     "shaped_substream": (
         "substream_distill_share",

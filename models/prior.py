@@ -12,8 +12,7 @@ import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from models.base import dump_checkpoint, load_checkpoint
-from models.classifier import ExtractionClassifier
+from models.base import Learner, dump_checkpoint, load_checkpoint
 from streams.errors import CheckpointError
 
 SHIPPED = Path(__file__).with_name("prior.ckpt")
@@ -21,7 +20,7 @@ SHIPPED = Path(__file__).with_name("prior.ckpt")
 
 @dataclass(frozen=True)
 class Prior:
-    learner: ExtractionClassifier
+    learner: Learner  # models.classifier: ForestClassifier (or the older ExtractionClassifier)
     trained_on: str  # "scenario library seeds 101-199 ..." or the events file
     seeds: tuple[int, ...] = ()  # scenario-library seeds, when trained on the simulator
     examples: int = 0
@@ -32,7 +31,7 @@ class Prior:
         """Names the checkpoint in ``model_version``: its weights' fingerprint."""
         return f"prior-{self.learner.fingerprint()}"
 
-    def fresh_learner(self) -> ExtractionClassifier:
+    def fresh_learner(self) -> Learner:
         """A copy for one partition to learn verdicts on."""
         return copy.deepcopy(self.learner)
 

@@ -29,13 +29,13 @@ class DetectorSettings:
     client_idle_expiry_s: float = 7 * 86400.0  # clients idle this long (event time) are forgotten
     score_every: int = 10  # score a client every N of its events (a cadence, not every event)
     warmup_events: int = 30  # a client is not scored before it has sent this many events
-    fire_threshold: float = 0.7  # risk at or above this counts toward firing
+    fire_threshold: float = 0.6  # risk at or above this counts toward firing
     fire_after: int = 3  # consecutive scorings at or above fire_threshold before an alert fires
     fire_min_span_s: float = 180.0  # ...and those scorings span at least this much event time
     clear_threshold: float = 0.5  # hysteresis: risk must drop below this to count toward resolving
     resolve_after_s: float = 6 * 3600.0  # event time the risk must stay low before `resolved`
     max_incidents_per_client_day: int = 3  # cap on new incidents; resolves and escalations always go out
-    severity_warning: float = 0.7  # risk at or above which an alert is a warning...
+    severity_warning: float = 0.6  # risk at or above which an alert is a warning...
     severity_error: float = 0.85  # ...an error...
     severity_critical: float = 0.95  # ...critical (below warning: info)
     # the prior checkpoint every partition starts from; empty: the shipped models/prior.ckpt

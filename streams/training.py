@@ -17,7 +17,8 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from models.classifier import ExtractionClassifier, profile_of
+from models.base import Learner
+from models.classifier import HybridClassifier, profile_of
 from models.prior import Prior
 from streams.core.features import ClientFeatures
 from streams.core.partition import scoring_due
@@ -32,6 +33,8 @@ TRAINING_SEEDS = tuple(range(101, 200))  # never 1-3 or 7: those are the evaluat
 EARLY_SCORINGS = 12  # every one of an account's first scorings is an example
 LATER_EVERY = 20  # then every 20th scoring...
 MAX_PER_ACCOUNT = 40  # ...up to this many examples per account
+# passes of SGD for the linear profiles; the forest learns each example once, on the first pass
+# (replaying the data would only repeat its examples)
 EPOCHS = 6
 BENIGN_WEIGHT = 2.0
 
@@ -72,7 +75,7 @@ def account_vectors(events: Iterable[object], cfg: DetectorSettings) -> dict[str
 
 def fit(
     accounts: dict[str, AccountVectors], labels: dict[str, Labelled], seed: int = 0
-) -> tuple[ExtractionClassifier, int]:
+) -> tuple[Learner, int]:
     """Returns the classifier and the number of examples it learned from (per epoch)."""
     examples: list[tuple[dict[str, float], bool, float, str]] = []
     learnable = sorted(cid for cid in accounts if cid in labels and accounts[cid].vectors)
@@ -89,12 +92,13 @@ def fit(
     if not examples:
         raise ValueError("no labelled account reached the scoring warm-up: nothing to learn from")
     mean_weight = sum(e[2] for e in examples) / len(examples)
-    model = ExtractionClassifier()
+    model = HybridClassifier()
     rng = random.Random(seed)
-    for _ in range(EPOCHS):
+    for epoch in range(EPOCHS):
         rng.shuffle(examples)
+        learner = model if epoch == 0 else model.profiles
         for x, y, w, profile in examples:
-            model.learn_one(x, y, w / mean_weight, profile)
+            learner.learn_one(x, y, w / mean_weight, profile)
     return model, len(examples)
 
 

@@ -216,21 +216,27 @@ class PartitionState(Stage):
             self.scorer.learn(dict(example.vector), example.extraction)
 
     def _shaped(self, client_id: str, state: ClientState) -> float:
-        """How distillation-shaped a client's own traffic is, for the cluster stage: its share of such
-        requests once it has sent a few, or 1 if an analyst confirmed it as extraction."""
+        """How extraction-like a client's own traffic is, for the cluster stage: its share of
+        distillation-shaped requests once it has sent a few, or its own risk once scored if higher
+        (a swarm member that asks for short answers still rotates its addresses or harvests a task),
+        or 1 if an analyst confirmed it as extraction."""
         if self.verdicts.labels.get(client_id):
             return 1.0
-        return state.features.shaped.mean if state.features.events >= _SHAPED_AFTER_EVENTS else 0.0
+        shaped = state.features.shaped.mean if state.features.events >= _SHAPED_AFTER_EVENTS else 0.0
+        return max(shaped, state.last_risk)
 
     def _score(self, event: Event, state: ClientState, out: Output) -> None:
-        score = self.scorer.score(state.features.vector())
-        state.last_risk, state.last_reasons = score.risk, score.reasons
+        vector = state.features.vector()
+        score = self.scorer.score(vector, explain=False)
+        state.last_risk = score.risk
         self.score_drift.update(score.risk)
         if self.score_drift.drift_detected:
             out.drifts.append(event.ts)
         decision = state.policy.observe(event.client_id, score.risk, event.ts, state.since_score, self.cfg)
         state.since_score = 0
         if decision is not None:
+            # reasons of the scoring that decided (a resolve reuses those of the last alert)
+            state.last_reasons = self.scorer.reasons(vector)
             self.open_incidents.add(event.client_id)
             out.alerts.append(self._alert(event.client_id, state, decision, event.ts))
 

@@ -50,7 +50,7 @@ def _population(prefix: str, start: float, prompt: str, completion_tokens: int) 
     ]
 
 
-def test_a_shift_in_the_risk_stream_is_reported_as_drift_after_it_and_not_before():
+def test_a_shift_in_the_risk_stream_is_reported_as_drift_within_an_hour():
     t0 = 1_790_000_000.0
     shift = t0 + 4 * 3600
     chat = _population("chat", t0, "hey can you fix my email to {c} number {i}", 150)
@@ -62,5 +62,4 @@ def test_a_shift_in_the_risk_stream_is_reported_as_drift_after_it_and_not_before
     )
     detector = Detector(1, DetectorSettings())
     list(detector.run(chat + harvest))
-    assert detector.drifts, "ADWIN saw the risks move"
-    assert all(ts > shift for _partition, ts in detector.drifts)
+    assert any(shift < ts <= shift + 3600 for _partition, ts in detector.drifts), detector.drifts

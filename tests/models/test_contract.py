@@ -6,10 +6,10 @@ import random
 import pytest
 
 from models.base import Learner, dump_checkpoint, load_checkpoint
-from models.classifier import ExtractionClassifier
+from models.classifier import ExtractionClassifier, ForestClassifier, HybridClassifier
 from streams.core.features import FEATURE_NAMES
 
-LEARNERS = [ExtractionClassifier]
+LEARNERS = [ExtractionClassifier, ForestClassifier, HybridClassifier]
 
 
 def vectors(n, seed=0):
@@ -59,3 +59,22 @@ def test_checkpoint_round_trip_scores_identically(learner):
 
 def test_learner_pickles(learner):
     assert pickle.loads(pickle.dumps(learner)).name == learner.name
+
+
+def test_scoring_and_explaining_do_not_change_the_model(learner):
+    before = pickle.dumps(learner)
+    for x in vectors(20, seed=7):
+        learner.score_one(x)
+        learner.explain_one(x)
+    assert pickle.dumps(learner) == before
+
+
+def test_the_same_examples_in_the_same_order_give_the_same_model(learner):
+    models = []
+    for _ in range(2):
+        model = type(learner)()
+        for i, x in enumerate(vectors(200)):
+            model.learn_one(x, i % 3 == 0, 0.5 + (i % 4) / 2)
+        models.append(model)
+    assert pickle.dumps(models[0]) == pickle.dumps(models[1])
+    assert models[0].fingerprint() == models[1].fingerprint()

@@ -5,7 +5,7 @@ from streams.settings import DetectorSettings, Settings
 
 
 def test_a_clear_threshold_above_the_fire_threshold_is_refused_at_start_up():
-    with pytest.raises(ConfigError, match="clear_threshold 0.8 must be below fire_threshold 0.7"):
+    with pytest.raises(ConfigError, match="clear_threshold 0.8 must be below fire_threshold 0.6"):
         Settings.from_env({"EXTRACTWATCH_DETECTOR_CLEAR_THRESHOLD": "0.8"})
 
 
