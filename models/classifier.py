@@ -253,11 +253,16 @@ class HybridClassifier(Learner):
         self.forest = forest_model or ForestClassifier()
         self.profiles = profiles or ExtractionClassifier()
 
+    def _both(self, x: Features) -> tuple[float, float]:
+        values = indicator_values(x)  # once for both models
+        return self.forest._score_values(values), max(self.profiles._scores(values).values())
+
     def _winner(self, x: Features) -> Learner:
-        return self.forest if self.forest.score_one(x) >= self.profiles.score_one(x) else self.profiles
+        forest_risk, profiles_risk = self._both(x)
+        return self.forest if forest_risk >= profiles_risk else self.profiles
 
     def score_one(self, x: Features) -> float:
-        return max(self.forest.score_one(x), self.profiles.score_one(x))
+        return max(self._both(x))
 
     def learn_one(
         self, x: Features, y: bool | None = None, w: float = 1.0, profile: str | None = None

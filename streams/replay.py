@@ -297,6 +297,7 @@ def resumed(settings: Settings, cuts: list[SnapshotCut]) -> Detector:
             detector.clusters[cut.partition] = ClusterPartitionState.restore(cut.blob, cfg)
         else:
             detector.swarms = SwarmState.restore(cut.blob, cfg)
+    detector.retain_cuts(False)  # a replay cuts nothing: the worker's cuts are in the topic
     return detector
 
 

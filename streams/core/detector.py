@@ -34,7 +34,6 @@ class Detector:
         self.partitions = partitions
         self.dead_letters: list[DeadLetter] = []
         self.drifts: list[tuple[int, float]] = []  # (partition, event time) of each risk-stream drift
-        self.keep_cuts = keep_cuts
         self.cuts: list[SnapshotCut] = []
         self.clusters: list[ClusterPartitionState] = []
         self.to_clusters = Router.to_clusters(partitions, cfg.cluster_bucket_s)
@@ -42,8 +41,19 @@ class Detector:
         self.swarms = SwarmState(partitions, cfg, self.states[0].model_version)
         if clusters:
             self.clusters = [ClusterPartitionState(p, partitions, cfg) for p in range(partitions)]
-            for source in range(partitions):  # every source speaks: none has seen an event yet
-                self._deliver(self.to_clusters.route(source, [], None))
+        self.retain_cuts(keep_cuts)
+        for source in range(partitions) if clusters else ():  # every source speaks: none has an event yet
+            self._deliver(self.to_clusters.route(source, [], None))
+
+    def stages(self) -> list[PartitionState | ClusterPartitionState | SwarmState]:
+        return [*self.states, *self.clusters, self.swarms]
+
+    def retain_cuts(self, keep: bool) -> None:
+        """Keep every stage's retained snapshots in ``cuts`` (pickling each state at every mark), or
+        only note the marks: what ``detect`` and eval do, at no cost."""
+        self.keep_cuts = keep
+        for stage in self.stages():
+            stage.retain_cuts = keep
 
     def feed_line(self, line: bytes) -> list[Alert]:
         """One JSONL line: an event (or an envelope of events, routed one by one)."""

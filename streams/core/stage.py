@@ -129,6 +129,7 @@ class Stage(Snapshotted):
     STAGE: ClassVar[str]
     last_offset: int  # the last offset applied
     marked: int | None = None  # the last mark cut (watermark // snapshot_mark_s)
+    retain_cuts = True  # False: note the marks, but make no cut (``detect`` without ``keep_cuts``)
 
     @property
     def watermark(self) -> float | None:
@@ -148,6 +149,8 @@ class Stage(Snapshotted):
             return
         first = mark if self.marked is None else self.marked + 1
         self.marked = mark
+        if not self.retain_cuts:
+            return
         step = self.cfg.snapshot_mark_s
         out.cuts.append(
             SnapshotCut(
