@@ -274,10 +274,12 @@ class PartitionWorker:
     def _fetched_end(self, tp: TP) -> int | None:
         """The partition's end offset as the last fetch response gave it (None: no fetch response
         yet, or taken away by a rebalance). Costs no request to the broker and no call into the
-        consumer thread, so the timers can ask it under the lane's lock on every tick."""
+        consumer thread, so the timers can ask it under the lane's lock on every tick. The consumer
+        thread can revoke the partition between ``_assigned()`` and this call: aiokafka then fails
+        an ``assert`` (AssertionError) rather than raising one of its own errors."""
         try:
             return self.app.faust.consumer.highwater(tp)
-        except IllegalStateError:
+        except (IllegalStateError, AssertionError):
             return None
 
     def _assigned(self) -> list[TP]:

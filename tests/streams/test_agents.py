@@ -1,8 +1,11 @@
 """The worker's wiring, built without a broker (a Faust app connects only when it starts)."""
 
 from dataclasses import replace
+from types import SimpleNamespace
 
-from streams.agents import lanes
+from faust.types import TP
+
+from streams.agents import PartitionWorker, lanes
 from streams.app import create_app
 from streams.settings import Settings
 
@@ -20,3 +23,18 @@ def test_clusters_off_gives_the_detect_lane_alone_forwarding_nothing():
     (detect,) = lanes(create_app(settings), settings)
     assert detect.router is None and detect.next_topic is None
     assert detect.new_state(0).clusters is False
+
+
+def test_a_partition_revoked_under_the_timer_has_no_fetched_end():
+    # A stand-in for the consumer (no broker): aiokafka's ``highwater`` asserts the partition is
+    # assigned, and the consumer thread can revoke it between ``_assigned()`` and the call.
+    def revoked(_tp):
+        raise AssertionError("Partition is not assigned")
+
+    settings = Settings(app_id="wiring-test")
+    app = create_app(settings)
+    (detect, *_rest) = lanes(app, settings)
+    worker = PartitionWorker(
+        SimpleNamespace(faust=SimpleNamespace(consumer=SimpleNamespace(highwater=revoked))), settings, detect
+    )
+    assert worker._fetched_end(TP(detect.topic.get_topic_name(), 0)) is None
