@@ -194,6 +194,23 @@ def cmd_alerts(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bridge_pagerduty(settings: Settings, args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
+    from streams.bridge.pagerduty import PagerDutyBridge, routing_key
+
+    overrides = {k: v for k, v in (("url", args.url), ("group", args.group)) if v}
+    settings = replace(settings, pagerduty=replace(settings.pagerduty, **overrides))
+    key = routing_key(settings, args.routing_key_file)
+    return PagerDutyBridge(settings, key, args.topic, args.from_beginning).run()
+
+
+def cmd_pagerduty_sim(_settings: Settings, args: argparse.Namespace) -> int:
+    from streams.pagerduty_sim import run
+
+    return run(args.host, args.port, rate_limit_per_minute=args.rate_limit)
+
+
 def cmd_state_export(settings: Settings, args: argparse.Namespace) -> int:
     from streams.state_export import export
 
@@ -391,6 +408,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--topic", help="default: EXTRACTWATCH_ALERTS_TOPIC")
     p.add_argument("--format", choices=["json", "text"], default="json")
     p.set_defaults(func=cmd_alerts)
+
+    bridge = sub.add_parser("bridge", help="deliver alerts to where people are paged").add_subparsers(
+        dest="bridge_command", required=True
+    )
+    p = bridge.add_parser("pagerduty", help="alerts to the PagerDuty Events API v2, each incident once")
+    p.add_argument("--url", help="events API base URL (default: EXTRACTWATCH_PAGERDUTY_URL or PagerDuty's)")
+    p.add_argument(
+        "--routing-key-file", type=Path, help="file holding the integration key (default: the environment)"
+    )
+    p.add_argument("--group", help="consumer group (default: EXTRACTWATCH_PAGERDUTY_GROUP)")
+    p.add_argument("--topic", help="alerts topic (default: EXTRACTWATCH_ALERTS_TOPIC)")
+    p.add_argument(
+        "--from-beginning",
+        action="store_true",
+        help="on the group's first start, deliver the topic's history instead of starting at its end",
+    )
+    p.set_defaults(func=cmd_bridge_pagerduty)
+
+    p = sub.add_parser("pagerduty-sim", help="a local server with PagerDuty's Events API v2 semantics")
+    p.add_argument("--port", type=int, default=8088)
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--rate-limit", type=int, help="answer 429 past this many events a minute per routing key")
+    p.set_defaults(func=cmd_pagerduty_sim)
 
     sub.add_parser("topics", help="create the project's topics if missing").set_defaults(func=cmd_topics)
 

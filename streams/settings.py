@@ -97,6 +97,68 @@ class DetectorSettings:
         return hashlib.sha256(blob).hexdigest()[:8]
 
 
+class Secret:
+    """A value that must never be printed: ``repr`` and ``str`` hide it; ``reveal()`` gives it.
+
+    >>> key = Secret("0123456789abcdef0123456789abcdef")
+    >>> (str(key), repr(key), f"{key}", bool(key), bool(Secret("")))
+    ('**********', "Secret('**********')", '**********', True, False)
+    """
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str = ""):
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __str__(self) -> str:
+        return "**********"
+
+    def __repr__(self) -> str:
+        return "Secret('**********')"
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+
+PAGERDUTY_EVENTS_URL = "https://events.pagerduty.com"
+
+
+@dataclass(frozen=True)
+class PagerDutySettings:
+    """The PagerDuty bridge (``extractwatch bridge pagerduty``); variables ``EXTRACTWATCH_PAGERDUTY_*``."""
+
+    url: str = PAGERDUTY_EVENTS_URL  # events are sent to <url>/v2/enqueue
+    routing_key: Secret = field(default_factory=Secret)  # the integration key of one service
+    group: str = "extractwatch-pagerduty"  # the bridge's consumer group on the alerts topic
+    rate_per_minute: float = 120.0  # client-side limit per routing key (PagerDuty's documented rate)
+    burst: int = 10  # events that may go out at once before the rate applies
+    retry_initial_s: float = 1.0  # first retry after a 429, 5xx or network error (then doubled)...
+    retry_max_s: float = 60.0  # ...up to this; each delay is jittered down to half of it
+    request_timeout_s: float = 10.0  # a request unanswered this long counts as a network error
+    max_pending: int = 1000  # unsettled alerts held before consumption pauses (resumes at half)
+    concurrency: int = 4  # requests in flight at once (never two for one dedup_key)
+
+    def __post_init__(self) -> None:
+        problems = []
+        if self.rate_per_minute <= 0 or self.burst < 1:
+            problems.append("rate_per_minute must be positive and burst at least 1")
+        if not 0 < self.retry_initial_s <= self.retry_max_s:
+            problems.append("retries need 0 < retry_initial_s <= retry_max_s")
+        if self.max_pending < 1 or self.concurrency < 1 or self.request_timeout_s <= 0:
+            problems.append("max_pending, concurrency and request_timeout_s must be positive")
+        if problems:
+            raise ConfigError("PagerDuty settings make no sense: " + "; ".join(problems))
+
+
 @dataclass(frozen=True)
 class Settings:
     bootstrap_servers: str = "127.0.0.1:9092"
@@ -123,7 +185,11 @@ class Settings:
     source_idle_after_s: float = 10.0
     # Cross-account clusters (two internal topics, two more agents); off: client alerts only.
     clusters: bool = True
+    # A link on every page to the alert in your console: a template with {client_id} and/or
+    # {dedup_key} (cluster alerts have no client_id: use {dedup_key} to link them too). Empty: no link.
+    console_url: str = ""
     detector: DetectorSettings = field(default_factory=DetectorSettings)
+    pagerduty: PagerDutySettings = field(default_factory=PagerDutySettings)
 
     @property
     def dlq_topic(self) -> str:
@@ -140,9 +206,11 @@ class Settings:
         """
         env = os.environ if environ is None else environ
         detector = _read(DetectorSettings, env, ENV_PREFIX + "DETECTOR_")
-        values = _read(cls, env, ENV_PREFIX, skip={"detector"})
+        pagerduty = _read(PagerDutySettings, env, ENV_PREFIX + "PAGERDUTY_")
+        values = _read(cls, env, ENV_PREFIX, skip={"detector", "pagerduty"})
         values.update(overrides)
         values.setdefault("detector", DetectorSettings(**detector))
+        values.setdefault("pagerduty", PagerDutySettings(**pagerduty))
         settings = cls(**values)
         if settings.partitions < 1:
             raise ConfigError("EXTRACTWATCH_PARTITIONS must be at least 1")
@@ -157,7 +225,7 @@ def _read(cls: type, env: Any, prefix: str, skip: set[str] = frozenset()) -> dic
         raw = env.get(prefix + f.name.upper())
         if raw is None:
             continue
-        kind = type(f.default)
+        kind = Secret if f.default_factory is Secret else type(f.default)
         try:
             out[f.name] = _boolean(raw) if kind is bool else kind(raw)
         except ValueError as exc:
