@@ -146,6 +146,9 @@ class PagerDutySettings:
     request_timeout_s: float = 10.0  # a request unanswered this long counts as a network error
     max_pending: int = 1000  # unsettled alerts held before consumption pauses (resumes at half)
     concurrency: int = 4  # requests in flight at once (never two for one dedup_key)
+    # How often settled offsets are committed. After a crash, what was settled since is read again
+    # and found in the ledger: a longer interval costs re-reading, never a second page.
+    commit_every_s: float = 1.0
 
     def __post_init__(self) -> None:
         problems = []
@@ -153,8 +156,8 @@ class PagerDutySettings:
             problems.append("rate_per_minute must be positive and burst at least 1")
         if not 0 < self.retry_initial_s <= self.retry_max_s:
             problems.append("retries need 0 < retry_initial_s <= retry_max_s")
-        if self.max_pending < 1 or self.concurrency < 1 or self.request_timeout_s <= 0:
-            problems.append("max_pending, concurrency and request_timeout_s must be positive")
+        if min(self.max_pending, self.concurrency, self.request_timeout_s, self.commit_every_s) <= 0:
+            problems.append("max_pending, concurrency, request_timeout_s and commit_every_s must be positive")
         if problems:
             raise ConfigError("PagerDuty settings make no sense: " + "; ".join(problems))
 

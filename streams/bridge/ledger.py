@@ -23,10 +23,11 @@ def ledger_topic(alerts_topic: str) -> str:
 
 
 def bridge_topic_specs(settings: Settings, alerts_topic: str) -> list[TopicSpec]:
-    """The ledger (compacted; entries older than the alerts' retention can no longer be re-read, so
-    they are deleted too) and the bridge's DLQ."""
+    """The alerts topic (the bridge may start before any worker), the ledger (compacted; entries older
+    than the alerts' retention can no longer be re-read, so they are deleted too) and the bridge's DLQ."""
     retention = retention_config(settings)
     return [
+        TopicSpec(alerts_topic, settings.partitions, retention),
         TopicSpec(ledger_topic(alerts_topic), 1, {"cleanup.policy": "compact,delete", **retention}),
         TopicSpec(f"{alerts_topic}-dlq", settings.partitions, retention),
     ]

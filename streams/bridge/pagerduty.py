@@ -40,7 +40,6 @@ log = structlog.get_logger("extractwatch.bridge")
 ROUTING_KEY_CHARS = 32
 RESPONSE_BODY_MAX = 64 * 1024
 DEAD_LETTER_STATUSES = {400, 413}  # the event itself is wrong: sending it again cannot help
-COMMIT_EVERY_S = 1.0
 PROGRESS_EVERY_S = 10.0
 POLL_MAX_S = 0.2
 METADATA_TIMEOUT_S = 10.0
@@ -171,7 +170,7 @@ class PagerDutyBridge:
                 self._collect()
                 self._dispatch()
                 now = time.monotonic()
-                if now - committed_at >= COMMIT_EVERY_S:
+                if now - committed_at >= self.cfg.commit_every_s:
                     self._commit(self.assigned)
                     committed_at = now
                 if now - progress_at >= PROGRESS_EVERY_S:
@@ -189,23 +188,37 @@ class PagerDutyBridge:
     def _start_offsets(self) -> str:
         """On a group's first start, commit every partition's end offset as of now: a first deployment
         pages for no history, and misses nothing written from now on. ``--from-beginning`` opts out."""
-        meta = self.consumer.list_topics(self.topic, timeout=METADATA_TIMEOUT_S).topics[self.topic]
-        if meta.error is not None:
-            raise ConfigError(f"the alerts topic {self.topic} cannot be read: {meta.error}")
-        tps = [TopicPartition(self.topic, p) for p in sorted(meta.partitions)]
+        tps = self._partitions()
         committed = self.consumer.committed(tps, timeout=METADATA_TIMEOUT_S)
         if any(tp.offset >= 0 for tp in committed):
             return "committed offsets"
         if self.from_beginning:
             return "the beginning (--from-beginning)"
-        ends = [
-            TopicPartition(
-                self.topic, tp.partition, self.consumer.get_watermark_offsets(tp, METADATA_TIMEOUT_S)[1]
-            )
-            for tp in tps
-        ]
+        ends = [TopicPartition(self.topic, tp.partition, self._end_offset(tp)) for tp in tps]
         self.consumer.commit(offsets=ends, asynchronous=False)
         return "the end (first start of the group)"
+
+    def _partitions(self) -> list[TopicPartition]:
+        """The alerts topic's partitions, once each has a leader (a topic just created has none yet)."""
+        deadline = time.monotonic() + METADATA_TIMEOUT_S
+        while True:
+            meta = self.consumer.list_topics(self.topic, timeout=METADATA_TIMEOUT_S).topics[self.topic]
+            problem = meta.error or next((p.error for p in meta.partitions.values() if p.error), None)
+            if problem is None and meta.partitions:
+                return [TopicPartition(self.topic, p) for p in sorted(meta.partitions)]
+            if time.monotonic() > deadline:
+                raise ConfigError(f"the alerts topic {self.topic} cannot be read: {problem}")
+            time.sleep(0.5)
+
+    def _end_offset(self, tp: TopicPartition) -> int:
+        deadline = time.monotonic() + METADATA_TIMEOUT_S
+        while True:
+            try:
+                return self.consumer.get_watermark_offsets(tp, METADATA_TIMEOUT_S)[1]
+            except KafkaException:  # no leader yet, moments after the topic was created
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.5)
 
     def _poll_s(self) -> float:
         if self.futures:

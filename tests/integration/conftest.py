@@ -81,13 +81,16 @@ def settings_env(settings: Settings, **extra: str) -> dict[str, str]:
 
 
 class WorkerProcess:
-    """``extractwatch worker`` as a real process, as an operator runs it."""
+    """``extractwatch worker`` (or another long-running ``command``) as a real process, as an operator
+    runs it."""
 
-    def __init__(self, settings: Settings, log_path: Path, **env: str):
+    def __init__(
+        self, settings: Settings, log_path: Path, command: tuple[str, ...] = ("worker",), **env: str
+    ):
         self.log_path = log_path
         self.log = log_path.open("ab")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "streams.cli", "worker"],
+            [sys.executable, "-m", "streams.cli", *command],
             cwd=ROOT,
             env=settings_env(settings, **env),
             stdout=self.log,
