@@ -28,8 +28,8 @@ kafka-up: $(STAMP) ## start the local Kafka broker (fetches its jars once) and c
 kafka-down: ## stop the local Kafka broker
 	infra/kafka/kafka.sh down
 
-run: $(STAMP) ## broker, worker, 2 h of simulated history, then live traffic; alerts on screen (Ctrl-C stops)
-	infra/demo.sh
+run: $(STAMP) ## broker, worker, 2 h of simulated history, then live traffic; alerts on screen (Ctrl-C stops); PAGERDUTY=1 adds the bridge and a local PagerDuty
+	PAGERDUTY=$(PAGERDUTY) infra/demo.sh
 
 train: $(STAMP) ## the prior model checkpoint from scenario-library seeds 101-199 (~8 min)
 	$(BIN)/extractwatch train --out models/prior.ckpt

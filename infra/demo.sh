@@ -42,6 +42,19 @@ sleep 5
 $bin/extractwatch alerts --follow --from-beginning --format text &
 pids+=($!)
 
+if [[ "${PAGERDUTY:-0}" == 1 ]]; then
+  # A local server with PagerDuty's Events API v2 semantics, and the bridge delivering to it. The
+  # server prints each incident as it opens and resolves; a demo key, as a real one is 32 characters.
+  pd_port="${PAGERDUTY_PORT:-8088}"
+  $bin/extractwatch pagerduty-sim --port "$pd_port" &
+  pids+=($!)
+  EXTRACTWATCH_PAGERDUTY_ROUTING_KEY=demo0000demo0000demo0000demo0000 \
+    $bin/extractwatch bridge pagerduty --url "http://127.0.0.1:$pd_port" --from-beginning \
+    > "$log/bridge.log" 2>&1 &
+  pids+=($!)
+  echo "PagerDuty bridge started (log: $log/bridge.log); incidents: curl http://127.0.0.1:$pd_port/incidents" >&2
+fi
+
 $bin/extractwatch simulate --seed "$seed" --start=-2h --duration 26h --realtime \
   --topic "$EXTRACTWATCH_INPUT_TOPIC" --labels "$log/labels.csv" > "$log/simulate.log" 2>&1 &
 pids+=($!)
