@@ -236,25 +236,18 @@ class PagerDutyBridge:
         self.outbox.read(partition, offset)
         try:
             alert = decode_alert(msg.value())
-        except ValueError as exc:
-            self._dead_letter(msg.value(), "invalid_alert", str(exc), partition, offset)
+            event = None if alert.get("replay") else pagerduty_event(alert, self.settings.console_url)
+        except (ValueError, TypeError, KeyError) as exc:  # a field of the wrong type: not sendable
+            self._dead_letter(msg.value(), "invalid_alert", f"{type(exc).__name__}: {exc}", partition, offset)
             self._flush()
             self.outbox.settle(partition, offset)
             self.counters["dead_lettered"] += 1
             return
-        if alert.get("replay"):
+        if event is None:
             self.outbox.settle(partition, offset)
             self.counters["skipped_replays"] += 1
             return
-        step = Step(
-            partition,
-            offset,
-            alert["dedup_key"],
-            alert["seq"],
-            alert["status"],
-            pagerduty_event(alert, self.settings.console_url),
-            msg.value(),
-        )
+        step = Step(partition, offset, alert["dedup_key"], alert["seq"], alert["status"], event, msg.value())
         self._count(self.outbox.offer(step))
 
     # -- sending ------------------------------------------------------------------------------------

@@ -261,3 +261,16 @@ def test_the_routing_key_from_a_file_appears_in_no_output_even_on_errors(
     log = bridge.log_path.read_text(errors="replace")
     assert "pagerduty rejected an alert" in log and "pagerduty retry" in log  # the error paths ran
     assert KEY not in log
+
+
+def test_an_alert_the_bridge_cannot_read_goes_to_the_dlq_and_the_rest_flows(
+    settings, pagerduty, start_bridge
+):
+    bridge = start_bridge()
+    wait_ready(bridge)
+    broken = dict(incident(1, "f")[0], ts="yesterday")  # a field of the wrong type
+    live = incident(2, "f")
+    publish(settings, [broken, *live])
+    wait_for(lambda: opened(pagerduty) == fired([live]), 30, "the live incident", bridge)
+    (dead,) = read_topic(settings, f"{settings.alerts_topic}-dlq", idle_s=1.0)
+    assert dict(dead.headers())["reason"] == b"invalid_alert" and bridge.alive()
