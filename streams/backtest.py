@@ -10,7 +10,7 @@ member of a cluster.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,7 +26,7 @@ from streams.errors import ConfigError, DeliveryError
 from streams.evaluation.outcomes import EXTRACTION
 from streams.evaluation.runner import read_labels
 from streams.history import HistoryRecord, TopicHistory
-from streams.progress import Progress
+from streams.progress import Progress, tracked
 from streams.replay import Window, read_config, settings_with
 from streams.settings import Settings
 
@@ -223,18 +223,8 @@ def backtest_topic(
     if labels_csv is not None:
         truth.update(read_truth(labels_csv))
     history = TopicHistory(settings, topic or settings.input_topic)
-    progress = Progress("records", history.total, show_rate=True)
-
-    def counted() -> Iterator[HistoryRecord]:
-        for record in history.records():
-            progress.step()
-            yield record
-
-    try:
-        outcomes = run_backtest(baseline, candidate, counted(), window, warmup_s, verdicts)
-    finally:
-        progress.close()
-    return compare(*outcomes, truth)
+    records = tracked(history.records(), Progress("records", history.total, show_rate=True))
+    return compare(*run_backtest(baseline, candidate, records, window, warmup_s, verdicts), truth)
 
 
 def _topic_verdicts(settings: Settings) -> list[Verdict]:

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Iterable, Iterator
+from typing import TypeVar
+
+T = TypeVar("T")
 
 _REDRAW_S = 0.5
 
@@ -43,3 +47,17 @@ class Progress:
         """End the line when the work stopped before the total (a window that ended early)."""
         if self.tty and self.done < self.total:
             print(file=sys.stderr, flush=True)
+
+
+def tracked(items: Iterable[T], progress: Progress) -> Iterator[T]:
+    """``items``, advancing ``progress`` by one each, its line ended however the iteration ends.
+
+    >>> list(tracked("ab", Progress("letters", 2)))
+    ['a', 'b']
+    """
+    try:
+        for item in items:
+            progress.step()
+            yield item
+    finally:
+        progress.close()

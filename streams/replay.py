@@ -32,7 +32,7 @@ from streams.core.swarms import SwarmState
 from streams.errors import ConfigError, DeliveryError
 from streams.history import HistoryRecord, TopicHistory
 from streams.kafka_client import producer
-from streams.progress import Progress
+from streams.progress import Progress, tracked
 from streams.settings import ENV_PREFIX, DetectorSettings, Settings
 from streams.snapshot_store import cut_id, read_cuts
 from streams.topics import TopicSpec, ensure_topics, retention_config
@@ -202,9 +202,8 @@ def _run(
     progress = Progress("records", history.total, show_rate=True)
 
     def counted() -> Iterator[HistoryRecord]:
-        for record in history.records():
+        for record in tracked(history.records(), progress):
             summary.records += 1
-            progress.step()
             _count_events(record.value, summary)
             yield record
 
