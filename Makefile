@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
 
-.PHONY: help install kafka-up kafka-down run train test eval eval-swarm-sizes lint clean
+.PHONY: help install kafka-up kafka-down run train test prometheus eval eval-swarm-sizes lint clean
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -34,8 +34,11 @@ run: $(STAMP) ## broker, worker, 2 h of simulated history, then live traffic; al
 train: $(STAMP) ## the prior model checkpoint from scenario-library seeds 101-199 (~8 min)
 	$(BIN)/extractwatch train --out models/prior.ckpt
 
-test: $(STAMP) kafka-up ## the whole suite: unit, doctests and integration tests on the real broker
+test: $(STAMP) kafka-up prometheus ## the whole suite: unit, doctests and integration tests on the real broker
 	$(BIN)/pytest
+
+prometheus: ## install Prometheus (Debian's package) for the test that has it scrape a worker
+	infra/prometheus/install.sh
 
 eval: $(STAMP) ## every row set cold and warm: library seeds 1-3, independent 11-12, ablations (~30 min); fails on a missed gated target
 	$(BIN)/extractwatch eval --seeds 1,2,3 --duration 3d --independent-seeds 11,12 --ablation-seed 3 \

@@ -36,6 +36,7 @@ import orjson
 import structlog
 from aiokafka.errors import IllegalStateError
 from faust.types import TP, EventT, StreamT
+from prometheus_client import Histogram
 
 from streams.app import App
 from streams.core.cluster_partition import ClusterPartitionState
@@ -139,6 +140,7 @@ class PartitionWorker:
         self.counters: Counter[str] = Counter()
         self.lock = asyncio.Lock()
         self.stream: StreamT | None = None
+        self.apply_seconds: Histogram | None = None  # set when the web pages are registered
 
     # -- called by the agent and the timer --------------------------------------------------------
 
@@ -282,6 +284,15 @@ class PartitionWorker:
         except (IllegalStateError, AssertionError):
             return None
 
+    def lag(self) -> dict[int, int]:
+        """Records of each assigned partition not yet applied, as far as the last fetch knows."""
+        out = {}
+        for tp in self._assigned():
+            end, state = self._fetched_end(tp), self.states.get(tp.partition)
+            if end is not None and state is not None:
+                out[tp.partition] = max(0, end - state.last_offset - 1)
+        return out
+
     def _assigned(self) -> list[TP]:
         return [tp for tp in self.app.faust.consumer.assignment() if tp.topic == self.topic_name]
 
@@ -362,10 +373,13 @@ class PartitionWorker:
         complete = await self._with_holes_read(partition, records)
         if complete is None or self.states.get(partition) is not state:
             return False  # not applied, not acked: read again later, or by the partition's new owner
+        started = time.perf_counter()
         if self.router is None:
             runs = [(state.apply(complete), state.watermark)]
         else:
             runs = apply_by_bucket(state, complete, self.settings.detector.snapshot_mark_s)
+        if self.apply_seconds is not None:
+            self.apply_seconds.observe(time.perf_counter() - started)
         for out, watermark in runs:
             await self._emit(partition, out, self.lane.topic)
             if self.states.get(partition) is not state:
@@ -470,6 +484,8 @@ class PartitionWorker:
         c["examples_sent"] += len(out.examples)
         c["events"] += out.events
         c["alerts"] += len(out.alerts)
+        for alert in out.alerts:
+            c[f"alerts.{alert.status}.{alert.severity}"] += 1
         c["reroutes"] += len(out.reroutes)
         c["redelivered"] += out.redelivered
         for dead in out.dead_letters:

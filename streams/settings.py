@@ -186,6 +186,8 @@ class Settings:
     # An input partition that has applied its whole log and received nothing for this long tells the
     # cluster partitions it is idle, so their buckets close without it (wall clock).
     source_idle_after_s: float = 10.0
+    # /readyz answers 503 while more input records than this wait to be applied (all partitions).
+    ready_max_lag: int = 10000
     # Cross-account clusters (two internal topics, two more agents); off: client alerts only.
     clusters: bool = True
     # A link on every page to the alert in your console: a template with {client_id} and/or

@@ -1,0 +1,149 @@
+"""Health, readiness and Prometheus metrics on the worker's web port.
+
+- ``/healthz``: 200 while the worker's event loop answers.
+- ``/readyz``: 200 once partitions are assigned, their state is restored and the input lag is at or
+  under ``ready_max_lag``; 503 with a JSON reason otherwise.
+- ``/metrics``: read from the lanes' own counters and state when scraped, so the per-event path
+  pays nothing for it but one histogram observation per applied batch.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Histogram, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.registry import Collector
+
+from streams.settings import Settings
+
+if TYPE_CHECKING:
+    from streams.agents import PartitionWorker
+    from streams.app import App
+
+# Seconds the core takes to apply one batch of records (a take of up to TAKE_MAX records).
+APPLY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
+
+
+class WorkerMetrics(Collector):
+    """The metrics of one worker process, collected from its ``PartitionWorker``s at scrape time."""
+
+    def __init__(self, workers: list[PartitionWorker]):
+        self.workers = workers
+        self.detect = workers[0]
+        self.registry = CollectorRegistry()
+        self.apply_seconds = Histogram(
+            "extractwatch_apply_seconds",
+            "Seconds the core took to apply one batch of a lane's records",
+            ["lane"],
+            buckets=APPLY_BUCKETS,
+            registry=self.registry,
+        )
+        self.registry.register(self)
+
+    def collect(self) -> Iterator[Any]:
+        counts = [w.counters for w in self.workers]
+        detect = self.detect.counters
+        events = CounterMetricFamily(
+            "extractwatch_events",
+            "Input events by outcome (applied, dead_lettered, rerouted)",
+            labels=["outcome"],
+        )
+        dead = sum(v for k, v in detect.items() if k.startswith("dead_letters."))
+        for outcome, value in (
+            ("applied", detect["events"]),
+            ("dead_lettered", dead),
+            ("rerouted", detect["reroutes"]),
+        ):
+            events.add_metric([outcome], value)
+        yield events
+        dlq = CounterMetricFamily("extractwatch_dlq", "Records sent to the DLQ, by reason", labels=["reason"])
+        alerts = CounterMetricFamily(
+            "extractwatch_alerts", "Alerts sent, by status and severity", labels=["status", "severity"]
+        )
+        for c in counts:
+            for key, value in c.items():
+                if key.startswith("dead_letters."):
+                    dlq.add_metric([key.split(".", 1)[1]], value)
+                elif key.startswith("alerts."):
+                    alerts.add_metric(key.split(".")[1:3], value)
+        yield dlq
+        yield alerts
+        yield CounterMetricFamily(
+            "extractwatch_holes_read",
+            "Ranges of records read straight from the broker",
+            value=sum(c["holes_read"] for c in counts),
+        )
+        lag = GaugeMetricFamily(
+            "extractwatch_lag", "Input records not yet applied, per partition", labels=["partition"]
+        )
+        for partition, behind in self.detect.lag().items():
+            lag.add_metric([str(partition)], behind)
+        yield lag
+        watermark = GaugeMetricFamily(
+            "extractwatch_watermark_seconds",
+            "Event-time watermark of each input partition",
+            labels=["partition"],
+        )
+        for partition, state in sorted(self.detect.states.items()):
+            if state.watermark is not None:
+                watermark.add_metric([str(partition)], state.watermark)
+        yield watermark
+        age = GaugeMetricFamily(
+            "extractwatch_snapshot_age_seconds",
+            "Seconds since each partition's last snapshot",
+            labels=["stage", "partition"],
+        )
+        now = time.monotonic()
+        for worker in self.workers:
+            for partition in sorted(worker.states):
+                age.add_metric(
+                    [worker.lane.name, str(partition)], now - worker.snapshot_at.get(partition, now)
+                )
+        yield age
+        yield GaugeMetricFamily(
+            "extractwatch_clients_tracked",
+            "Clients held in this worker's input partitions",
+            value=sum(len(s.clients) for s in self.detect.states.values()),
+        )
+
+
+def readiness(detect: PartitionWorker, max_lag: int) -> tuple[bool, dict]:
+    """Ready: partitions assigned, recovery done, every assigned partition's state restored, and
+    the lag at or under ``max_lag``. Otherwise the reason, for the 503's body."""
+    faust_app = detect.app.faust
+    if not faust_app.flow_control.is_active():
+        return False, {"ready": False, "reason": "rebalancing or restoring state"}
+    assigned = sorted(tp.partition for tp in detect._assigned())
+    if not assigned:
+        return False, {"ready": False, "reason": "no input partition assigned"}
+    missing = [p for p in assigned if p not in detect.states]
+    if missing:
+        return False, {"ready": False, "reason": "state not restored yet", "partitions": missing}
+    lag = sum(detect.lag().values())
+    if lag > max_lag:
+        return False, {"ready": False, "reason": f"lag {lag} over {max_lag}", "lag": lag}
+    return True, {"ready": True, "partitions": assigned, "lag": lag}
+
+
+def register_web(app: App, workers: list[PartitionWorker], settings: Settings) -> WorkerMetrics:
+    metrics = WorkerMetrics(workers)
+    for worker in workers:
+        worker.apply_seconds = metrics.apply_seconds.labels(worker.lane.name)
+
+    @app.faust.page("/healthz")
+    async def healthz(self, _request):
+        return self.json({"alive": True})
+
+    @app.faust.page("/readyz")
+    async def readyz(self, _request):
+        ready, body = readiness(workers[0], settings.ready_max_lag)
+        return self.json(body, status=200 if ready else 503)
+
+    @app.faust.page("/metrics")
+    async def prometheus(self, _request):
+        return self.bytes(generate_latest(metrics.registry), content_type=CONTENT_TYPE_LATEST.split(";")[0])
+
+    return metrics
