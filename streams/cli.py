@@ -291,6 +291,15 @@ def cmd_state_snapshots(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_dlq_resend(settings: Settings, args: argparse.Namespace) -> int:
+    from streams.dlq import resend
+
+    reasons = set(args.reason) if args.reason else None
+    report = resend(settings, reasons, args.since, args.dry_run, args.force)
+    print(report.line(args.dry_run))
+    return 1 if report.failed else 0
+
+
 def cmd_topics(settings: Settings, _args: argparse.Namespace) -> int:
     from streams.topics import ensure_topics
 
@@ -425,6 +434,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="on the group's first start, deliver the topic's history instead of starting at its end",
     )
     p.set_defaults(func=cmd_bridge_pagerduty)
+
+    dlq = sub.add_parser("dlq", help="the input's dead-letter queue").add_subparsers(
+        dest="dlq_command", required=True
+    )
+    p = dlq.add_parser("resend", help="put DLQ records back on the input topic; says how many")
+    p.add_argument("--reason", action="append", help="only records of this reason (repeatable)")
+    p.add_argument("--since", type=point_in_time, help="only records dead-lettered at or after this time")
+    p.add_argument("--dry-run", action="store_true", help="count, send nothing")
+    p.add_argument("--force", action="store_true", help="also resend late and future records")
+    p.set_defaults(func=cmd_dlq_resend)
 
     p = sub.add_parser("pagerduty-sim", help="a local server with PagerDuty's Events API v2 semantics")
     p.add_argument("--port", type=int, default=8088)

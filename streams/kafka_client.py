@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from confluent_kafka import Consumer, Producer
+from collections.abc import Iterator
+
+from confluent_kafka import OFFSET_BEGINNING, Consumer, Message, Producer, TopicPartition
 
 from streams.settings import Settings
 from streams.topics import DLQ_MAX_MESSAGE_BYTES
@@ -33,3 +35,30 @@ def consumer(settings: Settings, group_id: str, **extra: object) -> Consumer:
             **extra,
         }
     )
+
+
+def messages_to_end(settings: Settings, topic: str, timeout: float = 30.0) -> Iterator[Message]:
+    """Every message of ``topic``, each partition from its beginning to its end as of the call, with
+    a consumer that joins no group and commits nothing."""
+    c = consumer(settings, group_id="extractwatch-reader", **{"enable.partition.eof": False})
+    try:
+        meta = c.list_topics(topic, timeout=timeout).topics[topic]
+        if meta.error is not None:
+            return
+        ends = {}
+        for p in sorted(meta.partitions):
+            low, high = c.get_watermark_offsets(TopicPartition(topic, p), timeout=timeout)
+            if high > low:
+                ends[p] = high
+        c.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in ends])
+        while ends:
+            msg = c.poll(timeout)
+            if msg is None:
+                raise TimeoutError(f"{topic}: nothing read for {timeout:.0f} s before its end")
+            if msg.error():
+                continue
+            if msg.offset() + 1 >= ends.get(msg.partition(), 0):
+                ends.pop(msg.partition(), None)
+            yield msg
+    finally:
+        c.close()
