@@ -159,10 +159,10 @@ def cmd_train(settings: Settings, args: argparse.Namespace) -> int:
     if (args.input is None) != (args.labels is None):
         raise InputFileError("--input and --labels go together: events JSONL and its labels CSV")
     if args.input:
-        prior = train_on_file(Path(args.input), Path(args.labels), settings.detector)
+        prior = train_on_file(Path(args.input), Path(args.labels), settings.detector, args.learner)
     else:
         seeds = args.seeds or TRAINING_SEEDS
-        prior = train_on_seeds(seeds, args.duration, args.scale, settings.detector, args.jobs)
+        prior = train_on_seeds(seeds, args.duration, args.scale, settings.detector, args.jobs, args.learner)
     out = Path(args.out)
     out.write_bytes(prior.dumps())
     print(
@@ -403,6 +403,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scale", type=float, default=0.2, help="multiplies the number of simulated clients")
     p.add_argument("--jobs", type=int, default=2, help="seeds simulated in parallel processes")
     p.add_argument("--out", default="models/prior.ckpt", help="checkpoint file to write")
+    p.add_argument(
+        "--learner",
+        choices=["profiles", "forest", "hybrid"],
+        default="profiles",
+        help="linear profiles (shipped), Mondrian forest, or the higher of both (docs/model-choice.md)",
+    )
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("produce", help="publish events JSONL to the input topic")

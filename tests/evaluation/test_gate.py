@@ -22,13 +22,17 @@ GATE_SEED = 7
 # evaluation section. The gate fails on any other miss, and on one of these once it is met, so that
 # the list is shortened rather than left to hide a regression.
 _ALWAYS = {
-    "task_leeching recall >= 0.95",  # 0 of 2: both look like the library's translation services
+    "task_leeching recall >= 0.95",  # 0 of 1: it looks like the library's translation services
     "swarm median hours to cluster alert <= 2.0",  # 2.03 h
 }
 KNOWN_MISSES = {
-    "cold": _ALWAYS,
-    # 3 false alarms on 73 benign accounts over 2 days: 0.0138 (cold: the same 3 on 102, 0.0094)
-    "warm": _ALWAYS | {"false alarms per benign account-day <= 0.01"},
+    "cold": _ALWAYS | {"topic_sweep recall >= 0.95"},  # 0 of 1: a grid through one template
+    "warm": _ALWAYS
+    | {
+        "siphon_10pct recall >= 0.6 (warm)",  # 0 of 1
+        # 3 false alarms on 73 benign accounts over 2 days: 0.0138 (cold: 1 on 102, 0.0033)
+        "false alarms per benign account-day <= 0.01",
+    },
 }
 
 
