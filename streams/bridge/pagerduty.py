@@ -364,7 +364,7 @@ class PagerDutyBridge:
         offsets = []
         for p in sorted(partitions):
             book = self.outbox.books.get(p)
-            offset = book.committable() if book else None
+            offset = book.committable() if book is not None else None
             if offset is not None and offset != self.committed.get(p):
                 offsets.append(TopicPartition(self.topic, p, offset))
         if not offsets:

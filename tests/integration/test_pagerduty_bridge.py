@@ -14,7 +14,7 @@ from pathlib import Path
 
 import orjson
 import pytest
-from confluent_kafka import Producer
+from confluent_kafka import Consumer, Producer, TopicPartition
 
 from streams.core.policy import Decision, decision_fields, incident_dedup_key
 from streams.core.records import Alert
@@ -155,6 +155,26 @@ def test_with_a_healthy_pagerduty_the_incidents_opened_are_those_fired_after_sta
     assert_one_incident_each(pagerduty)
     for key, actions in accepted_actions(pagerduty).items():
         assert actions[-1] == ("resolve" if fired(groups)[key] == "resolved" else "trigger")
+    wait_for(lambda: committed_offsets(settings) == end_offsets(settings), 10, "commits at the end", bridge)
+
+
+def committed_offsets(settings: Settings) -> list[int]:
+    group = f"{settings.app_id}-pagerduty"
+    c = Consumer({"bootstrap.servers": settings.bootstrap_servers, "group.id": group})
+    try:
+        tps = [TopicPartition(settings.alerts_topic, p) for p in range(settings.partitions)]
+        return [tp.offset for tp in c.committed(tps, timeout=10)]
+    finally:
+        c.close()
+
+
+def end_offsets(settings: Settings) -> list[int]:
+    c = Consumer({"bootstrap.servers": settings.bootstrap_servers, "group.id": "end-offsets"})
+    try:
+        tps = [TopicPartition(settings.alerts_topic, p) for p in range(settings.partitions)]
+        return [c.get_watermark_offsets(tp, timeout=10)[1] for tp in tps]
+    finally:
+        c.close()
 
 
 def test_throttling_and_server_errors_lose_nothing_keep_order_and_space_retries(
