@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import orjson
-from confluent_kafka import OFFSET_BEGINNING, Producer, TopicPartition
+from confluent_kafka import Producer
 
-from streams.kafka_client import consumer
+from streams.kafka_client import messages_to_end
 from streams.settings import Settings
 from streams.topics import TopicSpec, retention_config
 
@@ -44,28 +44,12 @@ def ledger_entry(dedup_key: str, seq: int, status: str, at: float) -> tuple[byte
 
 def read_ledger(settings: Settings, topic: str) -> dict[str, int]:
     """Every ``dedup_key``'s last accepted seq, read to the topic's end as of now."""
-    c = consumer(settings, group_id="extractwatch-ledger-reader")
-    try:
-        tp = TopicPartition(topic, 0, OFFSET_BEGINNING)
-        low, high = c.get_watermark_offsets(tp, timeout=READ_TIMEOUT_S)
-        seqs: dict[str, int] = {}
-        if high <= low:
-            return seqs
-        c.assign([tp])
-        while True:
-            msg = c.poll(READ_TIMEOUT_S)
-            if msg is None:
-                raise TimeoutError(f"the ledger {topic} did not arrive within {READ_TIMEOUT_S:.0f} s")
-            if msg.error():
-                continue
-            if msg.value() is not None:
-                seq = orjson.loads(msg.value())["seq"]
-                key = msg.key().decode()
-                seqs[key] = max(seq, seqs.get(key, -1))
-            if msg.offset() + 1 >= high:
-                return seqs
-    finally:
-        c.close()
+    seqs: dict[str, int] = {}
+    for msg in messages_to_end(settings, topic, READ_TIMEOUT_S):
+        if msg.value() is not None:
+            key = msg.key().decode()
+            seqs[key] = max(orjson.loads(msg.value())["seq"], seqs.get(key, -1))
+    return seqs
 
 
 def record(

@@ -176,11 +176,11 @@ def committed_total(settings: Settings) -> int:
         c.close()
 
 
-def end_offsets(settings: Settings) -> list[int]:
-    """The input topic's end offset per partition."""
+def end_offsets(settings: Settings, topic: str | None = None) -> list[int]:
+    """The end offset per partition of ``topic`` (the input topic by default)."""
     c = Consumer({"bootstrap.servers": settings.bootstrap_servers, "group.id": "end-offsets"})
     try:
-        tps = [TopicPartition(settings.input_topic, p) for p in range(settings.partitions)]
+        tps = [TopicPartition(topic or settings.input_topic, p) for p in range(settings.partitions)]
         return [c.get_watermark_offsets(tp, timeout=10)[1] for tp in tps]
     finally:
         c.close()

@@ -21,7 +21,7 @@ from streams.core.records import Alert
 from streams.pagerduty_sim import PagerDutySim, serve
 from streams.settings import Settings
 from streams.topics import TopicSpec, ensure_topics
-from tests.integration.conftest import WorkerProcess, read_topic, wait_for
+from tests.integration.conftest import WorkerProcess, end_offsets, read_topic, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -155,7 +155,12 @@ def test_with_a_healthy_pagerduty_the_incidents_opened_are_those_fired_after_sta
     assert_one_incident_each(pagerduty)
     for key, actions in accepted_actions(pagerduty).items():
         assert actions[-1] == ("resolve" if fired(groups)[key] == "resolved" else "trigger")
-    wait_for(lambda: committed_offsets(settings) == end_offsets(settings), 10, "commits at the end", bridge)
+    wait_for(
+        lambda: committed_offsets(settings) == end_offsets(settings, settings.alerts_topic),
+        10,
+        "commits at the end",
+        bridge,
+    )
 
 
 def committed_offsets(settings: Settings) -> list[int]:
@@ -164,15 +169,6 @@ def committed_offsets(settings: Settings) -> list[int]:
     try:
         tps = [TopicPartition(settings.alerts_topic, p) for p in range(settings.partitions)]
         return [tp.offset for tp in c.committed(tps, timeout=10)]
-    finally:
-        c.close()
-
-
-def end_offsets(settings: Settings) -> list[int]:
-    c = Consumer({"bootstrap.servers": settings.bootstrap_servers, "group.id": "end-offsets"})
-    try:
-        tps = [TopicPartition(settings.alerts_topic, p) for p in range(settings.partitions)]
-        return [c.get_watermark_offsets(tp, timeout=10)[1] for tp in tps]
     finally:
         c.close()
 
