@@ -22,6 +22,11 @@ def ledger_topic(alerts_topic: str) -> str:
     return f"{alerts_topic}-pagerduty-ledger"
 
 
+def bridge_dlq_topic(alerts_topic: str) -> str:
+    """Where alerts PagerDuty refused, or the bridge could not read, go with the reason."""
+    return f"{alerts_topic}-dlq"
+
+
 def bridge_topic_specs(settings: Settings, alerts_topic: str) -> list[TopicSpec]:
     """The alerts topic (the bridge may start before any worker), the ledger (compacted; entries older
     than the alerts' retention can no longer be re-read, so they are deleted too) and the bridge's DLQ."""
@@ -29,7 +34,7 @@ def bridge_topic_specs(settings: Settings, alerts_topic: str) -> list[TopicSpec]
     return [
         TopicSpec(alerts_topic, settings.partitions, retention),
         TopicSpec(ledger_topic(alerts_topic), 1, {"cleanup.policy": "compact,delete", **retention}),
-        TopicSpec(f"{alerts_topic}-dlq", settings.partitions, retention),
+        TopicSpec(bridge_dlq_topic(alerts_topic), settings.partitions, retention),
     ]
 
 

@@ -27,7 +27,7 @@ import orjson
 import structlog
 from confluent_kafka import Consumer, KafkaException, TopicPartition
 
-from streams.bridge.ledger import bridge_topic_specs, ledger_topic, read_ledger, record
+from streams.bridge.ledger import bridge_dlq_topic, bridge_topic_specs, ledger_topic, read_ledger, record
 from streams.bridge.outbox import Outbox, Settled, Step
 from streams.bridge.pagerduty_event import ACTIONS, check_console_url, pagerduty_event
 from streams.errors import ConfigError, DeliveryError
@@ -39,7 +39,7 @@ log = structlog.get_logger("extractwatch.bridge")
 
 ROUTING_KEY_CHARS = 32
 RESPONSE_BODY_MAX = 64 * 1024
-DEAD_LETTER_STATUSES = {400, 413}  # the event itself is wrong: sending it again cannot help
+DEAD_LETTER_STATUSES = {400, 413}
 PROGRESS_EVERY_S = 10.0
 POLL_MAX_S = 0.2
 METADATA_TIMEOUT_S = 10.0
@@ -72,6 +72,15 @@ class Response:
     status: int | None  # None: no HTTP answer (refused, reset, timed out)
     body: str
     retry_after: float | None = None
+
+    @property
+    def accepted(self) -> bool:
+        return self.status is not None and 200 <= self.status < 300
+
+    @property
+    def rejected(self) -> bool:
+        """The event itself is wrong: sending it again cannot help."""
+        return self.status in DEAD_LETTER_STATUSES
 
 
 def post_event(url: str, event: dict[str, Any], key: Secret, timeout: float) -> Response:
@@ -133,7 +142,7 @@ class PagerDutyBridge:
         self.settings, self.cfg, self.key = settings, settings.pagerduty, key
         self.topic = topic or settings.alerts_topic
         self.ledger_topic = ledger_topic(self.topic)
-        self.dlq_topic = f"{self.topic}-dlq"
+        self.dlq_topic = bridge_dlq_topic(self.topic)
         self.from_beginning = from_beginning
         self.outbox = Outbox(self.cfg, time.monotonic(), random.Random())
         self.counters: Counter[str] = Counter()
@@ -271,7 +280,7 @@ class PagerDutyBridge:
         answered = [(self.futures.pop(f), f.result()) for f in done]
         now = time.monotonic()
         for step, response in answered:
-            if response.status is not None and 200 <= response.status < 300:
+            if response.accepted:
                 record(
                     self.producer,
                     self.ledger_topic,
@@ -281,16 +290,16 @@ class PagerDutyBridge:
                     time.time(),
                     self._delivered,
                 )
-            elif response.status in DEAD_LETTER_STATUSES:
+            elif response.rejected:
                 self._dead_letter(
                     step.value, "pagerduty_rejected", response.body, step.partition, step.offset
                 )
         if not self._flush():
             return  # stopping with the broker away: nothing of this is settled, all is re-sent later
         for step, response in answered:
-            if response.status is not None and 200 <= response.status < 300:
+            if response.accepted:
                 self._count([self.outbox.accepted(step)])
-            elif response.status in DEAD_LETTER_STATUSES:
+            elif response.rejected:
                 log.warning(
                     "pagerduty rejected an alert",
                     dedup_key=step.dedup_key,
