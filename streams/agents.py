@@ -13,8 +13,8 @@ Offsets and state agree by two rules:
    forwarded envelopes it caused are delivered.
 After a crash or rebalance the partition restarts from its last snapshot and re-applies the records
 after it: nothing is lost, nothing counted twice, and re-sent alerts carry the same ``alert_id``.
-Records that Faust's consumer never hands over (a hole before a delivered record, or a stalled
-partition's tail) are read straight from the broker (``streams.partition_reader``).
+What Faust's consumer hands over is made into each partition's exact sequence of records by
+``streams.delivery`` (older generations dropped, holes and stalled tails read from the broker).
 
 The detect lane also reads, for each of its partitions, the partition of the same number of the
 labels topic, straight from the broker from the offset its state recorded (``read_labels``): the
@@ -42,10 +42,11 @@ from streams.app import App
 from streams.core.cluster_partition import ClusterPartitionState
 from streams.core.cluster_wire import Item, Router, encode_envelope
 from streams.core.partition import PartitionState
-from streams.core.stage import InputRecord, Output, apply_by_bucket
+from streams.core.stage import Output, apply_by_bucket
 from streams.core.swarms import SwarmState
 from streams.core.verdicts import example_record
-from streams.partition_reader import missing_ranges, read_range, read_to_end
+from streams.delivery import Delivered, Delivery, Run
+from streams.partition_reader import PartitionReader, read_to_end
 from streams.settings import Settings
 from streams.snapshot_store import cut_messages
 from streams.topics import OBSERVATIONS_PER_ENVELOPE
@@ -54,12 +55,13 @@ log = structlog.get_logger(__name__)
 
 TAKE_MAX = 2000  # records handed to the core at once
 TAKE_WITHIN_S = 0.2  # ...or whatever arrived within this time
-# A partition that received nothing this long while its last fetch showed records it has not applied
-# reads them itself (see ``streams.partition_reader``); they were fetched and dropped, and nothing
-# newer will arrive to reveal the hole.
+# A partition that received nothing this long asks the broker whether records it has not applied
+# exist, and reads them itself (``streams.delivery``): they were fetched and dropped, or never
+# fetched, and nothing newer will arrive to reveal the hole. Asked every TAILS_EVERY_S.
 STALL_QUIET_S = 2.0
-# A hole is read under the lane's lock: a read that does not finish in this time is given up
-# (logged; nothing applied, nothing acked) and tried again on a later tick.
+TAILS_EVERY_S = 1.0
+# A read from the broker that does not finish in this time is given up (logged; nothing applied,
+# nothing acked) and tried again later.
 READ_TIMEOUT_S = 10.0
 # How often the detect lane reads the labels topic: well within the verdict settle time
 # (``verdict_settle_s``, event time), so an example reaches every partition before it is due.
@@ -123,8 +125,39 @@ def lanes(app: App, settings: Settings) -> list[Lane]:
     ]
 
 
+class FaustConsumer:
+    """The group consumer as ``streams.delivery`` sees it: Faust's, for one lane's topic."""
+
+    def __init__(self, app: faust.App, topic_name: str):
+        self.app = app
+        self.topic_name = topic_name
+
+    def is_active(self) -> bool:
+        return self.app.flow_control.is_active()
+
+    def assigned(self) -> set[int]:
+        return {tp.partition for tp in self.app.consumer.assignment() if tp.topic == self.topic_name}
+
+    def generation(self) -> int:
+        return self.app.consumer_generation_id
+
+    async def commit(self, offsets: dict[int, int]) -> bool:
+        """Commit these next offsets for the group. Faust commits only the offsets it saw acked in an
+        unbroken run from its last commit, and a record it never handed over (read from the broker
+        by the delivery) breaks the run for good (faust-streaming #596). Its own commit step, given
+        the offsets, also records them as committed, so its books follow."""
+        tps = {TP(self.topic_name, p): offset for p, offset in offsets.items()}
+        return await self.app.consumer._commit_offsets(tps, start_new_transaction=False)
+
+
 class PartitionWorker:
-    """Per-partition state of one lane in this worker process, and the glue between Faust and the core."""
+    """Per-partition state of one lane in this worker process, and the glue between Faust and the core:
+    ``streams.delivery`` turns what Faust hands over into complete runs of records; this applies them
+    to the partition's state and emits what the core returns.
+
+    A partition's lock covers its state: applying a run, its labels and its snapshot. Reads from the
+    broker happen outside it, and no partition waits on another's lock.
+    """
 
     def __init__(self, app: App, settings: Settings, lane: Lane):
         self.app = app
@@ -133,59 +166,54 @@ class PartitionWorker:
         self.topic_name = lane.topic.get_topic_name()
         self.router = lane.router
         self.states: dict[int, State] = {}
-        self.arrived_at: dict[int, float] = {}  # partition -> monotonic time its last records came
         self.unacked: dict[int, list[EventT]] = defaultdict(list)
         self.since_snapshot: Counter[int] = Counter()
         self.snapshot_at: dict[int, float] = {}
+        self.durable: dict[int, int] = {}  # partition -> next offset its last durable snapshot covers
+        self.committed: dict[int, int] = {}  # partition -> next offset this worker last committed
         self.counters: Counter[str] = Counter()
-        self.lock = asyncio.Lock()
+        self.locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
         self.stream: StreamT | None = None
         self.apply_seconds: Histogram | None = None  # set when the web pages are registered
+        self.reader = PartitionReader(settings.bootstrap_servers, self.topic_name, READ_TIMEOUT_S)
+        self.consumer = FaustConsumer(app.faust, self.topic_name)
+        self.delivery = Delivery(
+            self.consumer,
+            self.reader,
+            lambda partition: self._state_for(partition).last_offset + 1,
+            self._apply,
+            take_max=TAKE_MAX,
+            quiet_s=STALL_QUIET_S,
+            counters=self.counters,
+        )
 
-    # -- called by the agent and the timer --------------------------------------------------------
+    # -- called by the agent and the timers -------------------------------------------------------
 
     async def handle(self, stream: StreamT, events: list[EventT]) -> None:
         self.stream = stream
-        by_partition: dict[int, list[EventT]] = defaultdict(list)
-        for event in events:
-            by_partition[event.message.partition].append(event)
-        now = time.monotonic()
-        for partition in by_partition:
-            self.arrived_at[partition] = now
-        async with self.lock:
-            for partition, batch in by_partition.items():
-                # Checked per partition: a rebalance can start while an earlier partition of this
-                # batch awaits its sends.
-                current = self._current(partition, batch)
-                self.counters["dropped_after_rebalance"] += len(batch) - len(current)
-                if current:
-                    records = [
-                        InputRecord(e.message.offset, e.message.timestamp, e.message.value) for e in current
-                    ]
-                    await self._apply(partition, records, current)
+        by_partition: dict[int, list[Delivered]] = defaultdict(list)
+        for e in events:
+            m = e.message
+            by_partition[m.partition].append(Delivered(m.offset, m.timestamp, m.value, m.generation_id, e))
+        for partition, batch in by_partition.items():
+            await self.delivery.deliver(partition, batch)
 
     async def snapshot_due(self) -> None:
-        """Read what stalled partitions never received, and snapshot partitions whose applied records
-        have waited long enough for one (quiet partitions)."""
-        async with self.lock:
-            await self._fill_stalled_partitions()
-            now = time.monotonic()
-            for partition, applied in list(self.since_snapshot.items()):
-                if (
-                    applied
-                    and now - self.snapshot_at.get(partition, 0.0) >= self.settings.snapshot_interval_s
-                ):
+        """Snapshot partitions whose applied records have waited long enough for one (quiet partitions)."""
+        now = time.monotonic()
+        for partition, applied in list(self.since_snapshot.items()):
+            if applied and now - self.snapshot_at.get(partition, 0.0) >= self.settings.snapshot_interval_s:
+                async with self.locks[partition]:
                     await self._snapshot(partition)
 
     async def read_labels(self) -> None:
         """Apply what each assigned partition's slice of the labels topic holds past the offset its
-        state recorded. The read is done outside the lane's lock (it is network I/O); each partition
-        applies it under the lock unless it was taken away or moved on meanwhile."""
+        state recorded. The read is done outside the partitions' locks (it is network I/O); each
+        partition applies it under its lock unless it was taken away or moved on meanwhile."""
         if not self.app.faust.flow_control.is_active():
             return  # during a rebalance the tables may not be recovered yet
-        async with self.lock:
-            states = {tp.partition: self._state_for(tp.partition) for tp in self._assigned()}
-            starts = {partition: state.labels_offset + 1 for partition, state in states.items()}
+        states = {tp.partition: self._state_for(tp.partition) for tp in self._assigned()}
+        starts = {partition: state.labels_offset + 1 for partition, state in states.items()}
         read = await asyncio.to_thread(
             read_to_end, self.settings.bootstrap_servers, self.settings.labels_topic, starts, READ_TIMEOUT_S
         )
@@ -193,8 +221,8 @@ class PartitionWorker:
             log.warning("reading the labels topic timed out: tried again later", timeout_s=READ_TIMEOUT_S)
             self.counters["read_timeouts"] += 1
             return
-        async with self.lock:
-            for partition, records in read.items():
+        for partition, records in read.items():
+            async with self.locks[partition]:
                 state = self.states.get(partition)
                 if not records or state is None or state.labels_offset + 1 != starts[partition]:
                     continue
@@ -205,149 +233,77 @@ class PartitionWorker:
                     self.counters["label_records"] += len(records)
                     self._count(partition, out)
 
+    async def commit_durable(self) -> None:
+        """Move each assigned partition's committed offset up to what its last durable snapshot covers."""
+        if not self.app.faust.flow_control.is_active():
+            return
+        assigned = self.consumer.assigned()
+        offsets = {
+            p: offset
+            for p, offset in self.durable.items()
+            if p in assigned and offset > self.committed.get(p, -1)
+        }
+        if offsets and await self.consumer.commit(offsets):
+            self.committed.update(offsets)
+            self.counters["commits"] += 1
+
+    async def settle(self) -> None:
+        """Before a graceful stop: apply what was handed over, snapshot every partition that applied
+        records since its last snapshot (flushing the producer), and commit what the snapshots cover.
+        A restart then re-reads nothing the snapshots hold."""
+        await self.delivery.finish()
+        for partition in list(self.states):
+            if self.since_snapshot.get(partition):
+                async with self.locks[partition]:
+                    await self._snapshot(partition)
+        await self.commit_durable()
+
     def forget(self, partitions: set[int]) -> None:
         """Partitions taken away by a rebalance: their new owner restores them from the changelog."""
+        self.delivery.revoke(partitions)
         for partition in partitions:
-            self.arrived_at.pop(partition, None)
             if self.router is not None:
                 self.router.forget(partition)
             self.states.pop(partition, None)
             self.unacked.pop(partition, None)
             self.since_snapshot.pop(partition, None)
+            self.durable.pop(partition, None)
+            self.committed.pop(partition, None)
         if partitions:
             log.info("partitions revoked", lane=self.lane.name, partitions=sorted(partitions))
 
+    def lag(self) -> dict[int, int]:
+        """Records of each assigned partition not yet applied, as far as the last fetch or the last
+        end offset asked of the broker knows."""
+        out = {}
+        for tp in self._assigned():
+            end, state = self._known_end(tp), self.states.get(tp.partition)
+            if end is not None and state is not None:
+                out[tp.partition] = max(0, end - state.last_offset - 1)
+        return out
+
     # -- internals ---------------------------------------------------------------------------------
 
-    def _current(self, partition: int, batch: list[EventT]) -> list[EventT]:
-        """The events of ``batch`` this worker may apply now.
-
-        Records buffered before or during a rebalance belong to an older generation: the consumer is
-        seeked back to the committed offset and delivers them again, in order, to the partition's
-        owner. Applying the stale copies would skip records, so they are neither applied nor acked
-        (Faust's own stream iteration skips them the same way).
-        """
-        app = self.app.faust
-        if not app.flow_control.is_active():
-            return []
-        tps = app.consumer.assignment()
-        if not any(tp.partition == partition and tp.topic == self.topic_name for tp in tps):
-            return []
-        generation = app.consumer_generation_id
-        return [e for e in batch if e.message.generation_id == generation]
-
-    async def _fill_stalled_partitions(self) -> None:
-        """A partition whose records were fetched but dropped (during a rebalance, or skipped while
-        Faust's flow was paused), and that receives nothing newer, would never show a hole: it reads
-        them itself, at most a take's worth a tick."""
-        if not self.app.faust.flow_control.is_active():
-            return
-        now = time.monotonic()
-        for tp in self._assigned():
-            state = self._state_for(tp.partition)
-            end = self._fetched_end(tp)
-            if (
-                end is None
-                or state.last_offset + 1 >= end
-                or self._quiet_s(tp.partition, now) < STALL_QUIET_S
-            ):
-                continue
-            await self._read_tail(tp.partition, end)
-
-    async def _read_tail(self, partition: int, end: int) -> None:
-        """Apply the partition's records before ``end`` that it never received, a take's worth at
-        most. Absent offsets at the tail (a transaction's marker, say) are passed: with nothing after
-        them to apply, the partition would otherwise read them on every tick and never go idle."""
-        state = self.states[partition]
-        start = state.last_offset + 1
-        end = min(end, start + TAKE_MAX)
-        records = await self._read(partition, start, end)
-        if records is None:
-            return
-        self.counters["stalled_reads"] += 1
-        if await self._apply(partition, records, []) and state.last_offset + 1 < end:
-            self._note_absent(partition, state.last_offset + 1, end, end - state.last_offset - 1)
-            state.pass_absent(end)
-
-    def _quiet_s(self, partition: int, now: float) -> float:
-        """Seconds since the partition's last records arrived (or since its state was made ready)."""
-        return now - self.arrived_at[partition]
+    def _known_end(self, tp: TP) -> int | None:
+        """The partition's end offset: the larger of the last fetch response's and the broker's last
+        answer to the delivery (Faust's can be stale: it stops fetching a paused partition)."""
+        known = (self._fetched_end(tp), self.delivery.broker_ends.get(tp.partition))
+        ends = [end for end in known if end is not None]
+        return max(ends) if ends else None
 
     def _fetched_end(self, tp: TP) -> int | None:
         """The partition's end offset as the last fetch response gave it (None: no fetch response
         yet, or taken away by a rebalance). Costs no request to the broker and no call into the
-        consumer thread, so the timers can ask it under the lane's lock on every tick. The consumer
-        thread can revoke the partition between ``_assigned()`` and this call: aiokafka then fails
-        an ``assert`` (AssertionError) rather than raising one of its own errors."""
+        consumer thread. The consumer thread can revoke the partition between ``_assigned()`` and
+        this call: aiokafka then fails an ``assert`` (AssertionError) rather than raising one of its
+        own errors."""
         try:
             return self.app.faust.consumer.highwater(tp)
         except (IllegalStateError, AssertionError):
             return None
 
-    def lag(self) -> dict[int, int]:
-        """Records of each assigned partition not yet applied, as far as the last fetch knows."""
-        out = {}
-        for tp in self._assigned():
-            end, state = self._fetched_end(tp), self.states.get(tp.partition)
-            if end is not None and state is not None:
-                out[tp.partition] = max(0, end - state.last_offset - 1)
-        return out
-
     def _assigned(self) -> list[TP]:
         return [tp for tp in self.app.faust.consumer.assignment() if tp.topic == self.topic_name]
-
-    async def _with_holes_read(self, partition: int, records: list[InputRecord]) -> list[InputRecord] | None:
-        """``records`` in offset order, with the records missing before them read from the broker
-        (None: a read did not finish; nothing may be applied). Offsets the broker does not have
-        (removed by retention, transaction markers) are applied through, with a warning."""
-        records = sorted(records, key=lambda r: r.offset)
-        state = self.states[partition]
-        holes = missing_ranges([r.offset for r in records], state.last_offset + 1)
-        for start, end in holes:
-            read = await self._read(partition, start, end)
-            if read is None:
-                return None
-            self.counters["holes_read"] += 1
-            if len(read) < end - start:
-                self._note_absent(partition, start, end, end - start - len(read))
-            records.extend(read)
-        return sorted(records, key=lambda r: r.offset) if holes else records
-
-    def _note_absent(self, partition: int, start: int, end: int, absent: int) -> None:
-        log.warning(
-            "offsets absent from the broker applied through",
-            lane=self.lane.name,
-            partition=partition,
-            start=start,
-            end=end,
-            absent=absent,
-            why="removed by retention, or transaction markers",
-        )
-        self.counters["offsets_absent"] += absent
-
-    async def _read(self, partition: int, start: int, end: int) -> list[InputRecord] | None:
-        """Records ``[start, end)`` of this lane's partition, read in a thread (see
-        ``streams.partition_reader``); None when the read did not finish in time."""
-        records = await asyncio.to_thread(
-            read_range,
-            self.settings.bootstrap_servers,
-            self.topic_name,
-            partition,
-            start,
-            end,
-            READ_TIMEOUT_S,
-        )
-        if records is None:
-            log.warning(
-                "reading missing records timed out: tried again later",
-                lane=self.lane.name,
-                partition=partition,
-                start=start,
-                end=end,
-                timeout_s=READ_TIMEOUT_S,
-            )
-            self.counters["read_timeouts"] += 1
-        return records
 
     def _state_for(self, partition: int) -> State:
         state = self.states.get(partition)
@@ -362,39 +318,39 @@ class PartitionWorker:
                 last_offset=state.last_offset,
             )
             self.states[partition] = state
-            self.snapshot_at[partition] = self.arrived_at[partition] = time.monotonic()
+            self.snapshot_at[partition] = time.monotonic()
         return state
 
-    async def _apply(self, partition: int, records: list[InputRecord], events: list[EventT]) -> bool:
-        """Apply ``records`` (and any missing before them); ``events``, Faust's deliveries of them,
-        are acked after the snapshot that covers them. False: not applied, or the partition was
-        taken away meanwhile."""
-        state = self._state_for(partition)
-        complete = await self._with_holes_read(partition, records)
-        if complete is None or self.states.get(partition) is not state:
-            return False  # not applied, not acked: read again later, or by the partition's new owner
-        started = time.perf_counter()
-        if self.router is None:
-            runs = [(state.apply(complete), state.watermark)]
-        else:
-            runs = apply_by_bucket(state, complete, self.settings.detector.snapshot_mark_s)
-        if self.apply_seconds is not None:
-            self.apply_seconds.observe(time.perf_counter() - started)
-        for out, watermark in runs:
-            await self._emit(partition, out, self.lane.topic)
-            if self.states.get(partition) is not state:
-                # Revoked while emitting: the new owner restores the last snapshot and re-applies these.
-                self.counters["dropped_after_rebalance"] += len(complete)
-                return False
-            if self.router is not None:
-                await self._forward(self.router.route(partition, self.lane.forwarded(out), watermark))
-            self._count(partition, out)
-        self.unacked[partition].extend(events)
-        self.since_snapshot[partition] += len(complete)
-        due = time.monotonic() - self.snapshot_at[partition] >= self.settings.snapshot_interval_s
-        if due or self.since_snapshot[partition] >= self.settings.snapshot_every:
-            await self._snapshot(partition)
-        return True
+    async def _apply(self, partition: int, run: Run) -> bool:
+        """Apply a complete run of the partition's records; its Faust deliveries are acked after the
+        snapshot that covers them. False: the partition moved on or was taken away meanwhile."""
+        async with self.locks[partition]:
+            state = self._state_for(partition)
+            if run.records and run.records[0].offset > state.last_offset + 1:
+                return False  # not the state's next records (it was restored anew): read again
+            started = time.perf_counter()
+            if self.router is None:
+                runs = [(state.apply(run.records), state.watermark)]
+            else:
+                runs = apply_by_bucket(state, run.records, self.settings.detector.snapshot_mark_s)
+            if self.apply_seconds is not None:
+                self.apply_seconds.observe(time.perf_counter() - started)
+            for out, watermark in runs:
+                await self._emit(partition, out, self.lane.topic)
+                if self.states.get(partition) is not state:
+                    # Revoked while emitting: the new owner restores the last snapshot and re-applies these.
+                    self.counters["dropped_after_rebalance"] += len(run.records)
+                    return False
+                if self.router is not None:
+                    await self._forward(self.router.route(partition, self.lane.forwarded(out), watermark))
+                self._count(partition, out)
+            state.pass_absent(run.next_offset)
+            self.unacked[partition].extend(run.acks)
+            self.since_snapshot[partition] += len(run.records)
+            due = time.monotonic() - self.snapshot_at[partition] >= self.settings.snapshot_interval_s
+            if due or self.since_snapshot[partition] >= self.settings.snapshot_every:
+                await self._snapshot(partition)
+            return True
 
     async def _emit(self, partition: int, out: Output, source: faust.TopicT) -> None:
         """What applying records of ``source`` gave: reroutes go back to ``source``, on their key's
@@ -443,13 +399,12 @@ class PartitionWorker:
         ``source_idle_after_s`` tell the cluster partitions, so buckets close without them."""
         if self.router is None or not self.app.faust.flow_control.is_active():
             return  # during a rebalance the tables may not be recovered yet
-        async with self.lock:
-            now = time.monotonic()
-            for tp in self._assigned():
-                partition = tp.partition
+        for tp in self._assigned():
+            partition = tp.partition
+            async with self.locks[partition]:
                 state = self._state_for(partition)
-                quiet = self._quiet_s(partition, now) >= self.settings.source_idle_after_s
-                end = self._fetched_end(tp)
+                quiet = self.delivery.quiet_s_of(partition) >= self.settings.source_idle_after_s
+                end = self._known_end(tp)
                 applied_all = end is not None and state.last_offset + 1 >= end
                 if quiet and applied_all and not self.router.is_idle(partition):
                     await self._forward(self.router.idle(partition, state.watermark))
@@ -468,8 +423,9 @@ class PartitionWorker:
         table.send_changelog(partition, key, blob)
         # snapshot, alerts, dead letters and forwarded envelopes are durable...
         await self.app.faust.producer.flush()
+        self.durable[partition] = state.last_offset + 1  # ...so now their offsets may be committed
         pending = self.unacked.pop(partition, [])
-        for event in pending:  # ...so now their offsets may be committed
+        for event in pending:  # (acked too: Faust tracks every delivery until it is acked)
             await self.stream.ack(event)
         self.since_snapshot[partition] = 0
         self.snapshot_at[partition] = time.monotonic()
@@ -506,6 +462,16 @@ def register(app: App, settings: Settings) -> list[PartitionWorker]:
     @app.faust.timer(interval=LABELS_EVERY_S)
     async def read_labels() -> None:
         await detect.read_labels()
+
+    @app.faust.timer(interval=TAILS_EVERY_S)
+    async def check_tails() -> None:
+        for worker in workers:
+            await worker.delivery.check_tails()
+
+    @app.faust.timer(interval=settings.commit_interval_s)
+    async def commit_durable_offsets() -> None:
+        for worker in workers:
+            await worker.commit_durable()
 
     @app.faust.timer(interval=max(0.5, settings.snapshot_interval_s / 2))
     async def snapshot_quiet_partitions() -> None:

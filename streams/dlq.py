@@ -1,7 +1,8 @@
 """``extractwatch dlq resend``: put dead-lettered input records back on the input topic.
 
-For records refused by a limit or a bug since fixed. ``late`` and ``future`` records are refused
-unless ``--force``: sent again they would be dead-lettered again, and a resend loop would follow.
+For records refused by a limit or a bug since fixed. ``late``, ``future`` and ``duplicate`` records
+are refused unless ``--force``: sent again they would be dead-lettered again (a duplicate is a copy
+of an event already counted), and a resend loop would follow.
 """
 
 from __future__ import annotations
@@ -14,13 +15,13 @@ from streams.kafka_client import messages_to_end
 from streams.produce import InputPublisher
 from streams.settings import Settings
 
-LOOPING_REASONS = frozenset({"late", "future"})
+LOOPING_REASONS = frozenset({"late", "future", "duplicate"})
 
 
 @dataclass
 class ResendReport:
     resent: Counter[str] = field(default_factory=Counter)  # by reason
-    refused: Counter[str] = field(default_factory=Counter)  # late and future, without --force
+    refused: Counter[str] = field(default_factory=Counter)  # LOOPING_REASONS, without --force
     skipped: int = 0  # other reasons, or older than --since
     failed: int = 0
 

@@ -10,9 +10,12 @@ own that joins no group and commits nothing.
 
 from __future__ import annotations
 
+import asyncio
+import threading
 import time
+from collections.abc import Sequence
 
-from confluent_kafka import Consumer, KafkaError, TopicPartition
+from confluent_kafka import Consumer, KafkaError, KafkaException, TopicPartition
 
 from streams.core.stage import InputRecord
 
@@ -106,3 +109,44 @@ def read_to_end(
         return None if open_partitions else records
     finally:
         consumer.close()
+
+
+class PartitionReader:
+    """The broker side of ``streams.delivery`` for one topic: reads in threads, so the event loop (and
+    every other partition) runs on meanwhile. End offsets come from one long-lived consumer: the
+    delivery asks for them every second or so while a partition is quiet."""
+
+    def __init__(self, bootstrap_servers: str, topic: str, timeout_s: float):
+        self.bootstrap_servers = bootstrap_servers
+        self.topic = topic
+        self.timeout_s = timeout_s
+        self._ends_consumer: Consumer | None = None
+        self._ends_lock = threading.Lock()  # one librdkafka call at a time on that consumer
+
+    async def read(self, partition: int, start: int, end: int) -> list[InputRecord] | None:
+        return await asyncio.to_thread(
+            read_range, self.bootstrap_servers, self.topic, partition, start, end, self.timeout_s
+        )
+
+    async def end_offsets(self, partitions: Sequence[int]) -> dict[int, int] | None:
+        return await asyncio.to_thread(self._end_offsets, list(partitions))
+
+    def _end_offsets(self, partitions: list[int]) -> dict[int, int] | None:
+        with self._ends_lock:
+            if self._ends_consumer is None:
+                self._ends_consumer = _reader(self.bootstrap_servers)
+            try:
+                return {
+                    p: self._ends_consumer.get_watermark_offsets(
+                        TopicPartition(self.topic, p), timeout=self.timeout_s
+                    )[1]
+                    for p in partitions
+                }
+            except KafkaException:
+                return None
+
+    def close(self) -> None:
+        with self._ends_lock:
+            if self._ends_consumer is not None:
+                self._ends_consumer.close()
+                self._ends_consumer = None

@@ -26,6 +26,8 @@ class DetectorSettings:
 
     allowed_lateness_s: float = 3600.0  # watermark = highest event ts seen minus this
     max_future_s: float = 3600.0  # event ts this far past its record timestamp -> DLQ "future"
+    # event ids each input partition remembers: an id among them comes again -> DLQ "duplicate"
+    duplicate_window: int = 20000
     client_idle_expiry_s: float = 7 * 86400.0  # clients idle this long (event time) are forgotten
     score_every: int = 10  # score a client every N of its events (a cadence, not every event)
     warmup_events: int = 30  # a client is not scored before it has sent this many events
@@ -84,7 +86,13 @@ class DetectorSettings:
         for name in ("allowed_lateness_s", "verdict_settle_s", "fire_min_span_s", "resolve_after_s"):
             if getattr(self, name) < 0:
                 out.append(f"{name} must not be negative")
-        for name in ("score_every", "fire_after", "cluster_min_members", "max_incidents_per_client_day"):
+        for name in (
+            "score_every",
+            "fire_after",
+            "cluster_min_members",
+            "max_incidents_per_client_day",
+            "duplicate_window",
+        ):
             if getattr(self, name) < 1:
                 out.append(f"{name} must be at least 1")
         return out
@@ -183,6 +191,12 @@ class Settings:
     # after a crash, larger means fewer snapshot writes.
     snapshot_every: int = 5000
     snapshot_interval_s: float = 5.0  # and at least this often (wall clock: I/O cadence only)
+    # How often each partition's consumer-group offset is moved up to what its last durable snapshot
+    # applied (wall clock). The offsets follow the state, not Faust's acks (faust-streaming #596).
+    commit_interval_s: float = 1.0
+    # SIGTERM: the worker applies what it was handed, snapshots, flushes, commits and leaves the
+    # group; past this many seconds it exits anyway (what it did not commit is re-read on restart).
+    shutdown_timeout_s: float = 30.0
     # An input partition that has applied its whole log and received nothing for this long tells the
     # cluster partitions it is idle, so their buckets close without it (wall clock).
     source_idle_after_s: float = 10.0
@@ -219,6 +233,11 @@ class Settings:
         settings = cls(**values)
         if settings.partitions < 1:
             raise ConfigError("EXTRACTWATCH_PARTITIONS must be at least 1")
+        if min(settings.snapshot_interval_s, settings.commit_interval_s, settings.shutdown_timeout_s) <= 0:
+            raise ConfigError(
+                "EXTRACTWATCH_SNAPSHOT_INTERVAL_S, EXTRACTWATCH_COMMIT_INTERVAL_S and "
+                "EXTRACTWATCH_SHUTDOWN_TIMEOUT_S must be positive"
+            )
         return settings
 
 

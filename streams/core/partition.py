@@ -15,6 +15,7 @@ import orjson
 from river import drift
 
 from streams.core.clusters import observations
+from streams.core.dedup import RecentIds
 from streams.core.features import ClientFeatures
 from streams.core.partitioner import partition_for
 from streams.core.policy import ClientPolicy, Decision, decision_fields
@@ -44,7 +45,7 @@ class ClientState:
 
 
 class PartitionState(Stage):
-    STATE_FORMAT = 4  # 3: a learned classifier and per-request features; 4: labels topic offset
+    STATE_FORMAT = 5  # 3: a learned classifier and per-request features; 4: labels topic offset; 5: ids
     STAGE = "detect"
 
     def __init__(
@@ -72,6 +73,7 @@ class PartitionState(Stage):
         # model release, a drifting client base) shows before recall or false alarms do.
         self.score_drift = drift.ADWIN()
         self._since_expiry_scan = 0
+        self.recent_ids = RecentIds(cfg.duplicate_window)
 
     @property
     def watermark(self) -> float | None:
@@ -120,6 +122,10 @@ class PartitionState(Stage):
         if watermark is not None and event.ts < watermark:
             detail = f"ts {event.ts:.0f} is behind the partition watermark {watermark:.0f}"
             out.dead_letters.append(DeadLetter(original(), "late", detail, record.offset, index))
+            return
+        if self.recent_ids.repeat(event.event_id):
+            detail = f"event_id applied already, among the last {self.recent_ids.size} of this partition"
+            out.dead_letters.append(DeadLetter(original(), "duplicate", detail, record.offset, index))
             return
         self._apply_event(event, (record.offset, index or 0), out)
 

@@ -63,6 +63,34 @@ def test_late_event_behind_watermark_is_a_dead_letter():
     assert out.events == 1
 
 
+def test_an_event_id_seen_again_within_the_window_is_a_duplicate_dead_letter():
+    s = state()
+    first = encoded(ts=T0, event_id="retry-1")
+    out = s.apply(records([first, encoded(ts=T0 + 1), encoded(ts=T0 + 2, event_id="retry-1")]))
+    assert [(d.reason, d.offset) for d in out.dead_letters] == [("duplicate", 2)]
+    assert s.clients[CLIENT].features.events == 2
+
+
+def test_an_event_id_pushed_out_of_the_window_is_applied_again():
+    s = PartitionState(HOME, 6, replace(CFG, duplicate_window=2))
+    values = [
+        encoded(ts=T0, event_id="a"),
+        encoded(ts=T0 + 1),
+        encoded(ts=T0 + 2),
+        encoded(ts=T0 + 3, event_id="a"),
+    ]
+    out = s.apply(records(values))
+    assert out.dead_letters == [] and out.events == 4
+
+
+def test_the_duplicate_window_survives_a_snapshot():
+    s = state()
+    s.apply(records([encoded(ts=T0, event_id="once")]))
+    restored = PartitionState.restore(s.snapshot(), CFG)
+    out = restored.apply(records([encoded(ts=T0 + 1, event_id="once")], start_offset=1))
+    assert [d.reason for d in out.dead_letters] == ["duplicate"]
+
+
 def test_event_far_ahead_of_its_record_timestamp_is_a_dead_letter():
     s = state()
     out = s.apply([InputRecord(0, T0, encoded(ts=T0 + CFG.max_future_s + 5))])

@@ -104,6 +104,18 @@ class WorkerProcess:
         self.proc.send_signal(signal.SIGKILL)
         self.proc.wait(10)
 
+    def terminate(self, timeout_s: float) -> tuple[int | None, float]:
+        """SIGTERM, as an orchestrator stops a worker: the exit code (None: still running after
+        ``timeout_s``, then killed) and the seconds it took."""
+        started = time.monotonic()
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            code = self.proc.wait(timeout_s)
+        except subprocess.TimeoutExpired:
+            self.kill9()
+            code = None
+        return code, time.monotonic() - started
+
     def stop(self) -> None:
         if self.alive():
             self.proc.send_signal(signal.SIGTERM)
@@ -155,8 +167,8 @@ def read_topic(settings: Settings, topic: str, idle_s: float = 3.0, timeout_s: f
         c.close()
 
 
-def committed_total(settings: Settings) -> int:
-    """Offsets the worker's consumer group has committed on the input topic, summed over partitions."""
+def committed(settings: Settings) -> list[int]:
+    """The offset the worker's consumer group has committed on each input partition (0: none yet)."""
     c = Consumer(
         {
             "bootstrap.servers": settings.bootstrap_servers,
@@ -166,14 +178,19 @@ def committed_total(settings: Settings) -> int:
     )
     try:
         tps = [TopicPartition(settings.input_topic, p) for p in range(settings.partitions)]
-        return sum(max(tp.offset, 0) for tp in c.committed(tps, timeout=10))
+        return [max(tp.offset, 0) for tp in c.committed(tps, timeout=10)]
     except KafkaException as exc:
         # On a freshly started broker the group coordinator is still loading: nothing committed yet.
         if exc.args[0].retriable() or exc.args[0].code() == KafkaError.NOT_COORDINATOR:
-            return 0
+            return [0] * settings.partitions
         raise
     finally:
         c.close()
+
+
+def committed_total(settings: Settings) -> int:
+    """Offsets the worker's consumer group has committed on the input topic, summed over partitions."""
+    return sum(committed(settings))
 
 
 def end_offsets(settings: Settings, topic: str | None = None) -> list[int]:
