@@ -91,14 +91,17 @@ def test_a_graceful_leave_mid_stream_changes_no_alert(settings, start_worker):
 def test_a_rolling_restart_of_both_workers_changes_no_alert(settings, start_worker):
     lines, swarm = swarm_traffic(HOURS)
     first, second = two_workers(settings, start_worker)
+
+    def restarted(worker):
+        stop(worker)
+        worker = start_worker(**ENV)
+        stable_with(settings, 2, worker)
+        return worker
+
     with traffic_flowing(settings, lines, seconds=30):
         time.sleep(4)
-        stop(first)
-        first = start_worker(**ENV)
-        stable_with(settings, 2, first)
-        stop(second)
-        second = start_worker(**ENV)
-        stable_with(settings, 2, second)
+        first = restarted(first)
+        second = restarted(second)
     assert_exact(settings, lines, swarm, [first, second])
     assert took_over_from_a_snapshot(first) and took_over_from_a_snapshot(second)
 

@@ -94,6 +94,14 @@ def run(coro):
     return asyncio.run(coro)
 
 
+async def deliver_then_look_at_tails(delivery, partition: int, batch: list[Delivered]) -> None:
+    """Faust hands over ``batch``; then the timer looks for stalled tails; all is handed on."""
+    await delivery.deliver(partition, batch)
+    await delivery.drain()
+    await delivery.check_tails()
+    await delivery.drain()
+
+
 def test_records_in_order_are_handed_on_as_delivered():
     async def go():
         delivery, sink = make()
@@ -156,10 +164,7 @@ def test_a_quiet_partition_reads_the_tail_it_never_received():
     async def go():
         broker = FakeBroker(length=10)
         delivery, sink = make(broker=broker, quiet_s=0.0)
-        await delivery.deliver(0, delivered(0, 1, 2))
-        await delivery.drain()
-        await delivery.check_tails()
-        await delivery.drain()
+        await deliver_then_look_at_tails(delivery, 0, delivered(0, 1, 2))
         await delivery.close()
         return sink, delivery
 
@@ -185,10 +190,7 @@ def test_a_partition_still_receiving_is_not_read_behind_faust():
     async def go():
         broker = FakeBroker(length=10)
         delivery, sink = make(broker=broker, quiet_s=60.0)
-        await delivery.deliver(0, delivered(0, 1, 2))
-        await delivery.drain()
-        await delivery.check_tails()
-        await delivery.drain()
+        await deliver_then_look_at_tails(delivery, 0, delivered(0, 1, 2))
         await delivery.close()
         return sink, broker
 
@@ -199,10 +201,7 @@ def test_a_partition_still_receiving_is_not_read_behind_faust():
 def test_transaction_markers_at_the_tail_are_passed():
     async def go():
         delivery, sink = make(FakeConsumer({0}), FakeBroker(length=6, absent={4, 5}), quiet_s=0.0)
-        await delivery.deliver(0, delivered(0, 1, 2, 3))
-        await delivery.drain()
-        await delivery.check_tails()
-        await delivery.drain()
+        await deliver_then_look_at_tails(delivery, 0, delivered(0, 1, 2, 3))
         tails_before = delivery.counters["stalled_reads"]
         await delivery.check_tails()  # nothing left to read: the partition can go idle
         await delivery.drain()
