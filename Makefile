@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
 
-.PHONY: help install kafka-up kafka-down run train test prometheus eval eval-swarm-sizes lint clean
+.PHONY: help install kafka-up kafka-down run train test prometheus eval eval-swarm-sizes soak lint clean
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -34,8 +34,11 @@ run: $(STAMP) ## broker, worker, 2 h of simulated history, then live traffic; al
 train: $(STAMP) ## the prior model checkpoint from scenario-library seeds 101-199 (~8 min)
 	$(BIN)/extractwatch train --out models/prior.ckpt
 
+# Unit tests and doctests share the two cores (-n 2); integration tests run one at a time, since
+# each starts real worker processes whose timing must not depend on what else runs.
 test: $(STAMP) kafka-up prometheus ## the whole suite: unit, doctests and integration tests on the real broker
-	$(BIN)/pytest
+	$(BIN)/pytest -m "not integration" -n 2 --durations=10
+	$(BIN)/pytest -m integration --durations=30
 
 prometheus: ## install Prometheus (Debian's package) for the test that has it scrape a worker
 	infra/prometheus/install.sh
@@ -46,6 +49,9 @@ eval: $(STAMP) ## every row set cold and warm: library seeds 1-3, independent 11
 
 eval-swarm-sizes: $(STAMP) ## swarms of 22 and 961 accounts, the ends of the cluster target's range (~40 s)
 	$(BIN)/python -m streams.evaluation.swarm_sizes
+
+soak: $(STAMP) kafka-up ## a worker for 1 h at 1,000 events/s with client churn and 10 min expiry; RSS, lag, snapshots, clients in docs/soak/
+	$(BIN)/python -m streams.soak --minutes 60 --rate 1000 --expiry-s 600 --out docs/soak
 
 lint: $(STAMP) ## ruff
 	$(BIN)/ruff check streams models tests

@@ -169,6 +169,7 @@ class PartitionWorker:
         self.unacked: dict[int, list[EventT]] = defaultdict(list)
         self.since_snapshot: Counter[int] = Counter()
         self.snapshot_at: dict[int, float] = {}
+        self.snapshot_bytes: dict[int, int] = {}  # partition -> size of its last snapshot
         self.durable: dict[int, int] = {}  # partition -> next offset its last durable snapshot covers
         self.committed: dict[int, int] = {}  # partition -> next offset this worker last committed
         self.counters: Counter[str] = Counter()
@@ -269,6 +270,7 @@ class PartitionWorker:
             self.since_snapshot.pop(partition, None)
             self.durable.pop(partition, None)
             self.committed.pop(partition, None)
+            self.snapshot_bytes.pop(partition, None)
         if partitions:
             log.info("partitions revoked", lane=self.lane.name, partitions=sorted(partitions))
 
@@ -431,6 +433,7 @@ class PartitionWorker:
         self.snapshot_at[partition] = time.monotonic()
         self.counters["snapshots"] += 1
         self.counters["snapshot_bytes"] = len(blob)
+        self.snapshot_bytes[partition] = len(blob)
 
     def _count(self, partition: int, out: Output) -> None:
         c = self.counters

@@ -76,6 +76,16 @@ class WorkerMetrics(Collector):
             "Ranges of records read straight from the broker",
             value=sum(c["holes_read"] for c in counts),
         )
+        yield CounterMetricFamily(
+            "extractwatch_tail_reads",
+            "Reads of a quiet partition's records that Faust never handed over",
+            value=sum(c["stalled_reads"] for c in counts),
+        )
+        yield CounterMetricFamily(
+            "extractwatch_read_timeouts",
+            "Reads from the broker that did not finish in time (tried again later)",
+            value=sum(c["read_timeouts"] for c in counts),
+        )
         lag = GaugeMetricFamily(
             "extractwatch_lag", "Input records not yet applied, per partition", labels=["partition"]
         )
@@ -103,6 +113,15 @@ class WorkerMetrics(Collector):
                     [worker.lane.name, str(partition)], now - worker.snapshot_at.get(partition, now)
                 )
         yield age
+        size = GaugeMetricFamily(
+            "extractwatch_snapshot_bytes",
+            "Size of each partition's last snapshot",
+            labels=["stage", "partition"],
+        )
+        for worker in self.workers:
+            for partition, blob_bytes in sorted(worker.snapshot_bytes.items()):
+                size.add_metric([worker.lane.name, str(partition)], blob_bytes)
+        yield size
         yield GaugeMetricFamily(
             "extractwatch_clients_tracked",
             "Clients held in this worker's input partitions",

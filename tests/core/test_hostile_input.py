@@ -12,7 +12,7 @@ from streams.settings import DetectorSettings
 from tests.helpers import raw_event
 
 T0 = 1_790_000_000.0
-REASONS = {"invalid_json", "invalid_event", "too_large", "late", "future"}
+REASONS = {"invalid_json", "invalid_event", "too_large", "late", "future", "duplicate"}
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 INT64 = st.integers(min_value=-(2**63), max_value=2**63 - 1)  # what JSON encoders write
@@ -105,3 +105,20 @@ def test_good_events_in_an_envelope_with_bad_ones_are_all_applied(bad):
     assert state.clients["client-a"].features.events >= len(good)
     assert out.events + len(out.dead_letters) == len(good) + len(bad)
     assert all(d.index is not None for d in out.dead_letters)
+
+
+@FUZZ
+@given(st.lists(st.integers(min_value=0, max_value=15), min_size=1, max_size=80), st.integers(1, 8))
+def test_an_event_id_is_a_duplicate_exactly_when_it_is_among_the_last_applied(ids, window):
+    state = PartitionState(0, 1, DetectorSettings(duplicate_window=window))
+    values = [orjson.dumps(raw_event(ts=T0 + i, event_id=f"id-{n}")) for i, n in enumerate(ids)]
+    out = state.apply([InputRecord(i, T0 + 7200, v) for i, v in enumerate(values)])
+    applied: list[int] = []
+    expected = []
+    for offset, n in enumerate(ids):
+        if n in applied[-window:]:
+            expected.append(offset)
+        else:
+            applied.append(n)
+    assert [d.offset for d in out.dead_letters] == expected
+    assert {d.reason for d in out.dead_letters} <= {"duplicate"} and out.events == len(applied)

@@ -29,7 +29,7 @@ def broker(command: str) -> None:
 
 
 def test_a_60_s_broker_outage_loses_nothing_and_the_worker_catches_up(settings, start_worker):
-    lines, swarm = swarm_traffic(hours=3)
+    lines, swarm = swarm_traffic(hours=2)
     ensure_topics(settings)
     worker = start_worker(**ENV)
     # Java's murmur2 (as ``produce`` uses), and up to 5 minutes to deliver each event: the producer

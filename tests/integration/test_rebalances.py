@@ -20,7 +20,7 @@ from tests.integration.conftest import alerts_of, group_is_stable_with, wait_for
 from tests.integration.test_clusters import ENV, assert_live_matches_detect, swarm_traffic
 
 pytestmark = pytest.mark.integration
-HOURS = 4  # about 10,500 events with a swarm of 67 accounts
+HOURS = 3  # about 8,000 events with a swarm of 67 accounts
 CHUNKS = 20
 
 

@@ -1,0 +1,275 @@
+"""``make soak``: a worker under steady load for an hour, with clients coming and going.
+
+A real ``extractwatch worker`` process reads fresh topics of its own while this module produces a
+steady rate of schema-v1 events stamped with the wall clock. The client population churns: each
+client lives ``lifetime_s`` on average and is replaced by a new one, so without expiry the state
+would grow for ever. Client expiry is shortened (``expiry_s``) so that it starts within the run.
+
+Every ``sample_s`` it scrapes the worker's ``/metrics`` and reads its RSS, and writes one row of
+``soak.csv``: RSS, lag, the summed size of the input partitions' last snapshots and the clients
+tracked. At the end, ``soak.png`` plots the four, and ``soak.json`` holds each one's change over the
+part of the run after expiry started (flat: within ``FLAT_SHARE`` of its value there).
+
+Events are pre-hashed (``prompt_sha256``, ``prompt_simhash``): the producer shares the two cores
+with the worker and must not be what limits the rate.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import random
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import orjson
+from confluent_kafka import Producer
+
+from streams.progress import Progress
+from streams.settings import Settings
+from streams.topics import ensure_topics
+
+FLAT_SHARE = 0.10  # a series is flat when it grows by less than this share after expiry starts...
+LAG_BOUND_S = 5.0  # ...and the lag, when it stays under this many seconds of traffic
+COLUMNS = ("minute", "rss_mb", "lag", "snapshot_mb", "clients")
+MODELS = ("frontier-large", "frontier-small", "coder-1")
+ENDPOINTS = ("/v1/messages", "/v1/chat/completions")
+
+
+@dataclass
+class Population:
+    """Active clients; each lives ``lifetime_s`` on average (exponential), then a new one replaces it."""
+
+    size: int
+    lifetime_s: float
+    rng: random.Random
+
+    def __post_init__(self) -> None:
+        self.born = 0
+        self.clients: list[tuple[str, float]] = []  # (client_id, dies_at)
+
+    def fill(self, now: float) -> None:
+        self.clients = [c for c in self.clients if c[1] > now]
+        while len(self.clients) < self.size:
+            self.born += 1
+            self.clients.append((f"soak_{self.born:08d}", now + self.rng.expovariate(1 / self.lifetime_s)))
+
+    def event(self, now: float, n: int) -> tuple[str, bytes]:
+        client_id = self.rng.choice(self.clients)[0]
+        rng = self.rng
+        return client_id, orjson.dumps(
+            {
+                "event_id": f"{client_id}-{n}",
+                "ts": round(now, 3),
+                "client_id": client_id,
+                "api_key_id": f"key_{client_id}",
+                "ip": f"198.51.{rng.randrange(256)}.{rng.randrange(256)}",
+                "model": rng.choice(MODELS),
+                "endpoint": rng.choice(ENDPOINTS),
+                "prompt_tokens": rng.randrange(20, 2000),
+                "completion_tokens": rng.randrange(10, 1500),
+                "status": 200 if rng.random() > 0.02 else 429,
+                "prompt_sha256": f"{rng.getrandbits(256):064x}",
+                "prompt_simhash": f"{rng.getrandbits(64):016x}",
+            },
+        )
+
+
+def worker_env(settings: Settings, expiry_s: float, port: int) -> dict[str, str]:
+    return {
+        **os.environ,
+        "EXTRACTWATCH_BOOTSTRAP_SERVERS": settings.bootstrap_servers,
+        "EXTRACTWATCH_APP_ID": settings.app_id,
+        "EXTRACTWATCH_INPUT_TOPIC": settings.input_topic,
+        "EXTRACTWATCH_ALERTS_TOPIC": settings.alerts_topic,
+        "EXTRACTWATCH_LABELS_TOPIC": settings.labels_topic,
+        "EXTRACTWATCH_WEB_PORT": str(port),
+        "EXTRACTWATCH_DETECTOR_CLIENT_IDLE_EXPIRY_S": str(expiry_s),
+    }
+
+
+def scrape(port: int) -> dict[str, float]:
+    """Sums of the /metrics series the soak follows (0 while the worker does not answer yet)."""
+    wanted = {"extractwatch_lag": 0.0, "extractwatch_clients_tracked": 0.0, "snapshot_bytes": 0.0}
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as answer:
+            text = answer.read().decode()
+    except OSError:
+        return wanted
+    for line in text.splitlines():
+        series, _, value = line.rpartition(" ")
+        name = series.split("{", 1)[0]
+        if name in ("extractwatch_lag", "extractwatch_clients_tracked"):
+            wanted[name] += float(value)
+        elif name == "extractwatch_snapshot_bytes" and 'stage="detect"' in series:
+            wanted["snapshot_bytes"] += float(value)
+    return wanted
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def flatness(rows: list[dict], expiry_starts_min: float, rate: float) -> dict[str, dict]:
+    """Each series' value when expiry has started, its peak after that and its end, and whether it
+    stayed flat: grew by less than ``FLAT_SHARE`` (the lag: stayed under ``LAG_BOUND_S`` of traffic).
+
+    >>> rows = [{"minute": m, "rss_mb": 100 + m, "lag": 0, "snapshot_mb": 1, "clients": 5} for m in range(20)]
+    >>> {name: s["flat"] for name, s in flatness(rows, 10, rate=100).items()}
+    {'rss_mb': True, 'lag': True, 'snapshot_mb': True, 'clients': True}
+    >>> flatness(rows, 19.5, rate=100)["rss_mb"]["flat"] is None
+    True
+    """
+    after = [r for r in rows if r["minute"] >= expiry_starts_min]
+    out: dict[str, dict] = {}
+    for name in COLUMNS[1:]:
+        if len(after) < 2:
+            out[name] = {"flat": None, "why": "the run ended before expiry started"}
+            continue
+        first, peak = after[0][name], max(r[name] for r in after)
+        flat = peak <= rate * LAG_BOUND_S if name == "lag" else peak - first <= FLAT_SHARE * first
+        out[name] = {"at_expiry_start": first, "peak": peak, "end": after[-1][name], "flat": flat}
+    return out
+
+
+def plot(rows: list[dict], expiry_starts_min: float, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(4, 1, figsize=(8, 9), sharex=True)
+    titles = {
+        "rss_mb": "worker RSS (MB)",
+        "lag": "lag (records)",
+        "snapshot_mb": "snapshots (MB)",
+        "clients": "clients tracked",
+    }
+    for ax, name in zip(axes, COLUMNS[1:], strict=True):
+        ax.plot([r["minute"] for r in rows], [r[name] for r in rows], marker=".")
+        ax.axvline(expiry_starts_min, color="grey", linestyle="--", linewidth=0.8)
+        ax.set_ylabel(titles[name])
+        ax.set_ylim(bottom=0)
+    axes[-1].set_xlabel("minutes (dashed: client expiry starts)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def run(args: argparse.Namespace) -> dict:
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    app_id = f"soak-{uuid.uuid4().hex[:8]}"
+    base = Settings.from_env()
+    settings = Settings.from_env(
+        app_id=app_id,
+        input_topic=f"{app_id}-requests",
+        alerts_topic=f"{app_id}-alerts",
+        labels_topic=f"{app_id}-labels",
+    )
+    ensure_topics(settings)
+    port = args.port or base.web_port + 100
+    log = (out / "worker.log").open("wb")
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "streams.cli", "worker"],
+        env=worker_env(settings, args.expiry_s, port),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    producer = Producer(
+        {"bootstrap.servers": settings.bootstrap_servers, "partitioner": "murmur2_random", "linger.ms": 20}
+    )
+    population = Population(args.clients, args.lifetime_s, random.Random(args.seed))
+    rows: list[dict] = []
+    started = time.monotonic()
+    duration_s = args.minutes * 60
+    progress = Progress("soak seconds", int(duration_s))
+    sent, next_sample, shown = 0, args.sample_s, 0
+    try:
+        while (elapsed := time.monotonic() - started) < duration_s:
+            if worker.poll() is not None:
+                raise SystemExit(f"the worker exited with {worker.returncode}: see {out / 'worker.log'}")
+            now = time.time()
+            population.fill(now)
+            due = int(elapsed * args.rate) - sent
+            for _ in range(due):
+                client_id, value = population.event(now, sent)
+                producer.produce(settings.input_topic, value, key=client_id.encode())
+                sent += 1
+            producer.poll(0)
+            if elapsed >= next_sample:
+                metrics = scrape(port)
+                rows.append(
+                    {
+                        "minute": round(elapsed / 60, 2),
+                        "rss_mb": round(rss_mb(worker.pid), 1),
+                        "lag": metrics["extractwatch_lag"],
+                        "snapshot_mb": round(metrics["snapshot_bytes"] / 1e6, 3),
+                        "clients": metrics["extractwatch_clients_tracked"],
+                    }
+                )
+                next_sample += args.sample_s
+            progress.advance(int(elapsed) - shown)
+            shown = int(elapsed)
+            time.sleep(0.05)
+        producer.flush(30)
+    finally:
+        progress.close()
+        worker.terminate()
+        try:
+            worker.wait(60)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+        log.close()
+    # Clients start expiring once the first ones have been idle for expiry_s after dying.
+    expiry_starts_min = (args.expiry_s + args.lifetime_s) / 60
+    with (out / "soak.csv").open("w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=COLUMNS)
+        writer.writeheader()
+        writer.writerows(rows)
+    plot(rows, expiry_starts_min, out / "soak.png")
+    summary = {
+        "minutes": args.minutes,
+        "rate_per_s": args.rate,
+        "events_sent": sent,
+        "clients_born": population.born,
+        "expiry_s": args.expiry_s,
+        "lifetime_s": args.lifetime_s,
+        "expiry_starts_minute": expiry_starts_min,
+        "series": flatness(rows, expiry_starts_min, args.rate),
+    }
+    (out / "soak.json").write_text(json.dumps(summary, indent=2) + "\n")
+    return summary
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m streams.soak", description=__doc__.splitlines()[0])
+    p.add_argument("--minutes", type=float, default=60.0)
+    p.add_argument("--rate", type=float, default=1000.0, help="events a second")
+    p.add_argument("--clients", type=int, default=3000, help="clients active at any time")
+    p.add_argument("--lifetime-s", type=float, default=600.0, help="mean life of a client")
+    p.add_argument("--expiry-s", type=float, default=600.0, help="client expiry (event time)")
+    p.add_argument("--sample-s", type=float, default=60.0)
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument(
+        "--port", type=int, default=0, help="the worker's web port (default: EXTRACTWATCH_WEB_PORT+100)"
+    )
+    p.add_argument("--out", default="docs/soak")
+    summary = run(p.parse_args(argv))
+    for name, series in summary["series"].items():
+        print(f"{name:12} {series}")
+    return 0 if all(s.get("flat") for s in summary["series"].values()) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
