@@ -33,11 +33,13 @@ def test_a_60_s_broker_outage_loses_nothing_and_the_worker_catches_up(settings, 
     ensure_topics(settings)
     worker = start_worker(**ENV)
     # Java's murmur2 (as ``produce`` uses), and up to 5 minutes to deliver each event: the producer
-    # buffers through the outage, as a gateway's producer would.
+    # buffers through the outage, as a gateway's producer would. Idempotent: its retries after the
+    # outage keep each partition's order (``detect`` reads the events in theirs).
     producer = Producer(
         {
             "bootstrap.servers": settings.bootstrap_servers,
             "partitioner": "murmur2_random",
+            "enable.idempotence": True,
             "message.timeout.ms": 300_000,
             "queue.buffering.max.messages": 1_000_000,
         }

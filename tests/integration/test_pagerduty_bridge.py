@@ -103,7 +103,13 @@ def incidents(count: int, start: int = 0) -> list[list[dict]]:
 def publish(settings: Settings, alerts: list[dict]) -> None:
     """As the worker does: keyed by ``dedup_key`` with murmur2, so one incident stays on one partition."""
     ensure_topics(settings, [TopicSpec(settings.alerts_topic, settings.partitions)])
-    producer = Producer({"bootstrap.servers": settings.bootstrap_servers, "partitioner": "murmur2_random"})
+    producer = Producer(
+        {
+            "bootstrap.servers": settings.bootstrap_servers,
+            "partitioner": "murmur2_random",
+            "enable.idempotence": True,
+        }
+    )
     errors = []
     for alert in alerts:
         producer.produce(

@@ -69,8 +69,10 @@ def test_fresh_replay_gives_detects_alerts_whatever_partitioner_and_record_time_
 ):
     lines, _ = simulated(seed=4, hours=4)
     ensure_topics(settings, [TopicSpec(settings.input_topic, settings.partitions)])
-    # librdkafka's default partitioner (not murmur2), and every record stamped with production time
-    p = Producer({"bootstrap.servers": settings.bootstrap_servers})
+    # librdkafka's default partitioner (not murmur2), and every record stamped with production time.
+    # Idempotent, so that a retry under load cannot reorder a partition's records: the merge keeps
+    # each partition's order, and detect reads the lines in theirs.
+    p = Producer({"bootstrap.servers": settings.bootstrap_servers, "enable.idempotence": True})
     for line in lines:
         p.produce(settings.input_topic, line, key=orjson.loads(line)["client_id"].encode())
         p.poll(0)
