@@ -3,7 +3,9 @@
 A real ``extractwatch worker`` process reads fresh topics of its own while this module produces a
 steady rate of schema-v1 events stamped with the wall clock. The client population churns: each
 client lives ``lifetime_s`` on average and is replaced by a new one, so without expiry the state
-would grow for ever. Client expiry is shortened (``expiry_s``) so that it starts within the run.
+would grow for ever. Client expiry is shortened (``expiry_s``) so that it starts within the run, and
+so is the allowed lateness (``lateness_s``): the cluster stage holds that much event time of
+observations in open buckets (an hour by default: about 45 MB a minute at 1,000 events/s).
 
 Every ``sample_s`` it scrapes the worker's ``/metrics`` and reads its RSS, and writes one row of
 ``soak.csv``: RSS, lag, the summed size of the input partitions' last snapshots and the clients
@@ -21,6 +23,7 @@ import csv
 import json
 import os
 import random
+import signal
 import subprocess
 import sys
 import time
@@ -82,7 +85,7 @@ class Population:
         )
 
 
-def worker_env(settings: Settings, expiry_s: float, port: int) -> dict[str, str]:
+def worker_env(settings: Settings, expiry_s: float, lateness_s: float, port: int) -> dict[str, str]:
     return {
         **os.environ,
         "EXTRACTWATCH_BOOTSTRAP_SERVERS": settings.bootstrap_servers,
@@ -92,17 +95,19 @@ def worker_env(settings: Settings, expiry_s: float, port: int) -> dict[str, str]
         "EXTRACTWATCH_LABELS_TOPIC": settings.labels_topic,
         "EXTRACTWATCH_WEB_PORT": str(port),
         "EXTRACTWATCH_DETECTOR_CLIENT_IDLE_EXPIRY_S": str(expiry_s),
+        "EXTRACTWATCH_DETECTOR_ALLOWED_LATENESS_S": str(lateness_s),
     }
 
 
-def scrape(port: int) -> dict[str, float]:
-    """Sums of the /metrics series the soak follows (0 while the worker does not answer yet)."""
+def scrape(port: int) -> dict[str, float] | None:
+    """Sums of the /metrics series the soak follows; None when the worker did not answer in time (a
+    busy event loop): the sample is left empty, not counted as zero."""
     wanted = {"extractwatch_lag": 0.0, "extractwatch_clients_tracked": 0.0, "snapshot_bytes": 0.0}
     try:
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as answer:
             text = answer.read().decode()
     except OSError:
-        return wanted
+        return None
     for line in text.splitlines():
         series, _, value = line.rpartition(" ")
         name = series.split("{", 1)[0]
@@ -130,15 +135,15 @@ def flatness(rows: list[dict], expiry_starts_min: float, rate: float) -> dict[st
     >>> flatness(rows, 19.5, rate=100)["rss_mb"]["flat"] is None
     True
     """
-    after = [r for r in rows if r["minute"] >= expiry_starts_min]
     out: dict[str, dict] = {}
     for name in COLUMNS[1:]:
+        after = [r[name] for r in rows if r["minute"] >= expiry_starts_min and r[name] is not None]
         if len(after) < 2:
             out[name] = {"flat": None, "why": "the run ended before expiry started"}
             continue
-        first, peak = after[0][name], max(r[name] for r in after)
+        first, peak = after[0], max(after)
         flat = peak <= rate * LAG_BOUND_S if name == "lag" else peak - first <= FLAT_SHARE * first
-        out[name] = {"at_expiry_start": first, "peak": peak, "end": after[-1][name], "flat": flat}
+        out[name] = {"at_expiry_start": first, "peak": peak, "end": after[-1], "flat": flat}
     return out
 
 
@@ -156,7 +161,8 @@ def plot(rows: list[dict], expiry_starts_min: float, path: Path) -> None:
         "clients": "clients tracked",
     }
     for ax, name in zip(axes, COLUMNS[1:], strict=True):
-        ax.plot([r["minute"] for r in rows], [r[name] for r in rows], marker=".")
+        shown = [r for r in rows if r[name] is not None]
+        ax.plot([r["minute"] for r in shown], [r[name] for r in shown], marker=".")
         ax.axvline(expiry_starts_min, color="grey", linestyle="--", linewidth=0.8)
         ax.set_ylabel(titles[name])
         ax.set_ylim(bottom=0)
@@ -164,6 +170,10 @@ def plot(rows: list[dict], expiry_starts_min: float, path: Path) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)
+
+
+def _interrupt(_signum, _frame) -> None:
+    raise KeyboardInterrupt
 
 
 def run(args: argparse.Namespace) -> dict:
@@ -182,7 +192,7 @@ def run(args: argparse.Namespace) -> dict:
     log = (out / "worker.log").open("wb")
     worker = subprocess.Popen(
         [sys.executable, "-m", "streams.cli", "worker"],
-        env=worker_env(settings, args.expiry_s, port),
+        env=worker_env(settings, args.expiry_s, args.lateness_s, port),
         stdout=log,
         stderr=subprocess.STDOUT,
     )
@@ -195,6 +205,8 @@ def run(args: argparse.Namespace) -> dict:
     duration_s = args.minutes * 60
     progress = Progress("soak seconds", int(duration_s))
     sent, next_sample, shown = 0, args.sample_s, 0
+    signal.signal(signal.SIGTERM, _interrupt)  # a stopped soak still stops its worker and writes
+    elapsed = 0.0
     try:
         while (elapsed := time.monotonic() - started) < duration_s:
             if worker.poll() is not None:
@@ -213,9 +225,9 @@ def run(args: argparse.Namespace) -> dict:
                     {
                         "minute": round(elapsed / 60, 2),
                         "rss_mb": round(rss_mb(worker.pid), 1),
-                        "lag": metrics["extractwatch_lag"],
-                        "snapshot_mb": round(metrics["snapshot_bytes"] / 1e6, 3),
-                        "clients": metrics["extractwatch_clients_tracked"],
+                        "lag": metrics and metrics["extractwatch_lag"],
+                        "snapshot_mb": metrics and round(metrics["snapshot_bytes"] / 1e6, 3),
+                        "clients": metrics and metrics["extractwatch_clients_tracked"],
                     }
                 )
                 next_sample += args.sample_s
@@ -223,6 +235,8 @@ def run(args: argparse.Namespace) -> dict:
             shown = int(elapsed)
             time.sleep(0.05)
         producer.flush(30)
+    except KeyboardInterrupt:
+        print(f"stopped after {elapsed / 60:.1f} min", file=sys.stderr)
     finally:
         progress.close()
         worker.terminate()
@@ -231,8 +245,9 @@ def run(args: argparse.Namespace) -> dict:
         except subprocess.TimeoutExpired:
             worker.kill()
         log.close()
-    # Clients start expiring once the first ones have been idle for expiry_s after dying.
-    expiry_starts_min = (args.expiry_s + args.lifetime_s) / 60
+    # Clients die from the start (exponential lifetimes); one is forgotten once the watermark, the
+    # highest event time less the allowed lateness, has passed its last event by the expiry.
+    expiry_starts_min = (args.expiry_s + args.lateness_s) / 60
     with (out / "soak.csv").open("w", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=COLUMNS)
         writer.writeheader()
@@ -244,6 +259,7 @@ def run(args: argparse.Namespace) -> dict:
         "events_sent": sent,
         "clients_born": population.born,
         "expiry_s": args.expiry_s,
+        "lateness_s": args.lateness_s,
         "lifetime_s": args.lifetime_s,
         "expiry_starts_minute": expiry_starts_min,
         "series": flatness(rows, expiry_starts_min, args.rate),
@@ -259,6 +275,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--clients", type=int, default=3000, help="clients active at any time")
     p.add_argument("--lifetime-s", type=float, default=600.0, help="mean life of a client")
     p.add_argument("--expiry-s", type=float, default=600.0, help="client expiry (event time)")
+    p.add_argument(
+        "--lateness-s",
+        type=float,
+        default=300.0,
+        help="allowed lateness: the cluster stage holds this much event time of observations",
+    )
     p.add_argument("--sample-s", type=float, default=60.0)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument(

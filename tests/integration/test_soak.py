@@ -17,7 +17,8 @@ pytestmark = pytest.mark.integration
 def test_a_short_soak_samples_the_worker_and_writes_its_figures(settings, tmp_path):
     out = tmp_path / "soak"
     command = [sys.executable, "-m", "streams.soak", "--minutes", "0.4", "--rate", "300", "--clients", "50"]
-    command += ["--lifetime-s", "5", "--expiry-s", "5", "--sample-s", "3", "--port", str(_free_port())]
+    command += ["--lifetime-s", "5", "--expiry-s", "5", "--lateness-s", "5", "--sample-s", "3"]
+    command += ["--port", str(_free_port())]
     done = subprocess.run(
         [*command, "--out", str(out)], cwd=ROOT, env=settings_env(settings), capture_output=True, timeout=180
     )
