@@ -1,10 +1,11 @@
 """The agents: decode Kafka records, call the pure core, emit what it returns.
 
-Three lanes run the same machinery (``PartitionWorker``), each over its topic with one state per
-partition: ``detect`` (input topic, ``PartitionState``), ``clusters`` (repartition topic of
-observations, ``ClusterPartitionState``) and ``swarms`` (key decisions, one ``SwarmState``). A lane
-forwards what the next stage needs, with its partitions' heartbeats, as envelopes, one per target
-partition and batch, before its own input is acked.
+Up to four lanes run the same machinery (``PartitionWorker``), each over its topic with one state per
+partition: ``route`` (input topic, ``SourceState``; absent when the input is declared
+murmur2-partitioned), ``detect`` (the routed topic, or the input topic, ``PartitionState``),
+``clusters`` (repartition topic of observations, ``ClusterPartitionState``) and ``swarms`` (key
+decisions, one ``SwarmState``). A lane forwards what the next stage needs, with its partitions'
+heartbeats, as envelopes, one per target partition and batch, before its own input is acked.
 
 Offsets and state agree by two rules:
 1. A partition's state records the last offset it applied and skips records delivered again.
@@ -40,8 +41,9 @@ from prometheus_client import Histogram
 
 from streams.app import App
 from streams.core.cluster_partition import ClusterPartitionState
-from streams.core.cluster_wire import Item, Router, encode_envelope
+from streams.core.cluster_wire import Item, Router, encode_envelopes
 from streams.core.partition import PartitionState
+from streams.core.routing import SourceState
 from streams.core.stage import Output, apply_by_bucket
 from streams.core.swarms import SwarmState
 from streams.core.verdicts import example_record
@@ -49,7 +51,7 @@ from streams.delivery import Delivered, Delivery, Run
 from streams.partition_reader import PartitionReader, read_to_end
 from streams.settings import Settings
 from streams.snapshot_store import cut_messages
-from streams.topics import OBSERVATIONS_PER_ENVELOPE
+from streams.topics import INTERNAL_MAX_MESSAGE_BYTES, ITEMS_PER_ENVELOPE
 
 log = structlog.get_logger(__name__)
 
@@ -68,7 +70,7 @@ READ_TIMEOUT_S = 10.0
 LABELS_EVERY_S = 1.0
 
 
-State = PartitionState | ClusterPartitionState | SwarmState
+State = SourceState | PartitionState | ClusterPartitionState | SwarmState
 
 
 @dataclass(frozen=True)
@@ -87,18 +89,34 @@ class Lane:
 
 
 def lanes(app: App, settings: Settings) -> list[Lane]:
+    """The lanes in pipeline order: the first reads the input topic."""
     cfg, n, bucket_s = settings.detector, settings.partitions, settings.detector.cluster_bucket_s
+    route = []
+    if app.routed is not None:
+        route = [
+            Lane(
+                "route",
+                app.input,
+                app.route_state,
+                lambda p: SourceState(p, cfg),
+                lambda blob: SourceState.restore(blob, cfg),
+                Router.to_detect(n, cfg.merge_bucket_s),
+                app.routed,
+                lambda out: out.routed,
+            )
+        ]
     detect = Lane(
         "detect",
-        app.input,
+        app.input if app.routed is None else app.routed,
         app.partition_state,
         lambda p: PartitionState(p, n, cfg, clusters=settings.clusters),
         lambda blob: PartitionState.restore(blob, cfg),
     )
     if not settings.clusters:
-        return [detect]
+        return [*route, detect]
     version = PartitionState(0, n, cfg).model_version  # cluster alerts carry the detector's version
     return [
+        *route,
         replace(
             detect,
             router=Router.to_clusters(n, bucket_s),
@@ -391,9 +409,8 @@ class PartitionWorker:
         """One envelope per target partition (cut when large), in order: a source's heartbeat
         follows its items on every target partition."""
         for target, items in routed.items():
-            for start in range(0, len(items), OBSERVATIONS_PER_ENVELOPE):
-                chunk = items[start : start + OBSERVATIONS_PER_ENVELOPE]
-                await self.lane.next_topic.send(value=encode_envelope(chunk), partition=target)
+            for envelope in encode_envelopes(items, ITEMS_PER_ENVELOPE, INTERNAL_MAX_MESSAGE_BYTES // 2):
+                await self.lane.next_topic.send(value=envelope, partition=target)
                 self.counters["envelopes_forwarded"] += 1
 
     async def announce_idle_sources(self) -> None:
@@ -454,13 +471,15 @@ class PartitionWorker:
 def register(app: App, settings: Settings) -> list[PartitionWorker]:
     """Attach the agents, their timers and the rebalance hook to the app."""
     workers = [PartitionWorker(app, settings, lane) for lane in lanes(app, settings)]
-    detect = workers[0]
+    detect = detect_lane(workers)
     for worker in workers:
         _attach(app, worker)
 
     @app.faust.timer(interval=1.0)
     async def announce_idle_sources() -> None:
-        await detect.announce_idle_sources()
+        for worker in workers:
+            if worker.lane.name in ("route", "detect"):  # the stages whose sources are input partitions
+                await worker.announce_idle_sources()
 
     @app.faust.timer(interval=LABELS_EVERY_S)
     async def read_labels() -> None:
@@ -492,6 +511,15 @@ def register(app: App, settings: Settings) -> list[PartitionWorker]:
             worker.forget({tp.partition for tp in revoked if tp.topic == worker.topic_name})
 
     return workers
+
+
+def detect_lane(workers: list[PartitionWorker]) -> PartitionWorker:
+    return next(w for w in workers if w.lane.name == "detect")
+
+
+def input_lanes(workers: list[PartitionWorker]) -> list[PartitionWorker]:
+    """The lanes an input record passes before it is applied: route (if any) and detect."""
+    return [w for w in workers if w.lane.name in ("route", "detect")]
 
 
 def _attach(app: App, worker: PartitionWorker) -> None:

@@ -10,11 +10,13 @@ import faust
 from streams.settings import Settings
 from streams.topics import (
     CLUSTER_STATE_TABLE,
+    ROUTE_STATE_TABLE,
     STATE_MAX_MESSAGE_BYTES,
     STATE_TABLE,
     SWARM_STATE_TABLE,
     decisions_topic,
     observations_topic,
+    routed_topic,
     snapshots_topic,
 )
 
@@ -35,6 +37,10 @@ class App:
     # One entry per input partition: that partition's snapshot (features, models, watermark, last
     # offset), written to the changelog partition of the same number.
     partition_state: faust.Table
+    # Unless the input is declared murmur2-partitioned: the route stage's output (judged events on
+    # their clients' partitions, which the detect lane reads) and its input partitions' snapshots.
+    routed: faust.TopicT | None
+    route_state: faust.Table | None
     # Cross-account clusters (None when EXTRACTWATCH_CLUSTERS=0): the repartition topic of reduced
     # events and one snapshot per cluster partition, like ``partition_state``; then the cluster
     # keys' decisions and the one-partition swarm stage's snapshot.
@@ -82,6 +88,7 @@ def create_app(settings: Settings) -> App:
         )
 
     clusters = settings.clusters
+    routes = settings.detector.input_partitioner != "murmur2"
     return App(
         faust=app,
         input=app.topic(settings.input_topic, partitions=settings.partitions, **raw),
@@ -90,6 +97,8 @@ def create_app(settings: Settings) -> App:
         labels=app.topic(settings.labels_topic, partitions=settings.partitions, **raw),
         snapshots=app.topic(snapshots_topic(settings), partitions=1, **raw),
         partition_state=snapshots(STATE_TABLE),
+        routed=app.topic(routed_topic(settings), partitions=settings.partitions, **raw) if routes else None,
+        route_state=snapshots(ROUTE_STATE_TABLE) if routes else None,
         observations=(
             app.topic(observations_topic(settings), partitions=settings.partitions, **raw)
             if clusters

@@ -17,6 +17,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Histogram,
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from streams.agents import detect_lane, input_lanes
 from streams.settings import Settings
 
 if TYPE_CHECKING:
@@ -32,7 +33,7 @@ class WorkerMetrics(Collector):
 
     def __init__(self, workers: list[PartitionWorker]):
         self.workers = workers
-        self.detect = workers[0]
+        self.detect = detect_lane(workers)
         self.registry = CollectorRegistry()
         self.apply_seconds = Histogram(
             "extractwatch_apply_seconds",
@@ -51,7 +52,7 @@ class WorkerMetrics(Collector):
             "Input events by outcome (applied, dead_lettered, rerouted)",
             labels=["outcome"],
         )
-        dead = sum(v for k, v in detect.items() if k.startswith("dead_letters."))
+        dead = sum(v for c in counts for k, v in c.items() if k.startswith("dead_letters."))
         for outcome, value in (
             ("applied", detect["events"]),
             ("dead_lettered", dead),
@@ -87,9 +88,11 @@ class WorkerMetrics(Collector):
             value=sum(c["read_timeouts"] for c in counts),
         )
         lag = GaugeMetricFamily(
-            "extractwatch_lag", "Input records not yet applied, per partition", labels=["partition"]
+            "extractwatch_lag",
+            "Records not yet applied, per partition: of the input topic, and of the routed topic if any",
+            labels=["partition"],
         )
-        for partition, behind in self.detect.lag().items():
+        for partition, behind in sorted(input_lag(self.workers).items()):
             lag.add_metric([str(partition)], behind)
         yield lag
         watermark = GaugeMetricFamily(
@@ -129,19 +132,30 @@ class WorkerMetrics(Collector):
         )
 
 
-def readiness(detect: PartitionWorker, max_lag: int) -> tuple[bool, dict]:
+def input_lag(workers: list[PartitionWorker]) -> dict[int, int]:
+    """Per partition, the records an input event still has to pass: the input topic's not yet
+    applied, plus the routed topic's when the input is routed."""
+    lag: dict[int, int] = {}
+    for worker in input_lanes(workers):
+        for partition, behind in worker.lag().items():
+            lag[partition] = lag.get(partition, 0) + behind
+    return lag
+
+
+def readiness(workers: list[PartitionWorker], max_lag: int) -> tuple[bool, dict]:
     """Ready: partitions assigned, recovery done, every assigned partition's state restored, and
     the lag at or under ``max_lag``. Otherwise the reason, for the 503's body."""
-    faust_app = detect.app.faust
-    if not faust_app.flow_control.is_active():
+    first = workers[0]  # the lane that reads the input topic
+    if not first.app.faust.flow_control.is_active():
         return False, {"ready": False, "reason": "rebalancing or restoring state"}
-    assigned = sorted(tp.partition for tp in detect._assigned())
+    assigned = sorted(tp.partition for tp in first._assigned())
     if not assigned:
         return False, {"ready": False, "reason": "no input partition assigned"}
-    missing = [p for p in assigned if p not in detect.states]
-    if missing:
-        return False, {"ready": False, "reason": "state not restored yet", "partitions": missing}
-    lag = sum(detect.lag().values())
+    for worker in input_lanes(workers):
+        missing = [tp.partition for tp in worker._assigned() if tp.partition not in worker.states]
+        if missing:
+            return False, {"ready": False, "reason": "state not restored yet", "partitions": missing}
+    lag = sum(input_lag(workers).values())
     if lag > max_lag:
         return False, {"ready": False, "reason": f"lag {lag} over {max_lag}", "lag": lag}
     return True, {"ready": True, "partitions": assigned, "lag": lag}
@@ -158,7 +172,7 @@ def register_web(app: App, workers: list[PartitionWorker], settings: Settings) -
 
     @app.faust.page("/readyz")
     async def readyz(self, _request):
-        ready, body = readiness(workers[0], settings.ready_max_lag)
+        ready, body = readiness(workers, settings.ready_max_lag)
         return self.json(body, status=200 if ready else 503)
 
     @app.faust.page("/metrics")

@@ -24,9 +24,10 @@ from typing import BinaryIO, Protocol
 import orjson
 
 from streams.core.cluster_partition import ClusterPartitionState
+from streams.core.cluster_wire import decode_envelope
 from streams.core.detector import Detector
 from streams.core.partition import PartitionState
-from streams.core.records import Alert
+from streams.core.records import Alert, Routed
 from streams.core.stage import InputRecord, SnapshotCut
 from streams.core.swarms import SwarmState
 from streams.errors import ConfigError, DeliveryError
@@ -35,7 +36,7 @@ from streams.kafka_client import producer
 from streams.progress import Progress, tracked
 from streams.settings import ENV_PREFIX, DetectorSettings, Settings
 from streams.snapshot_store import cut_id, read_cuts
-from streams.topics import TopicSpec, ensure_topics, retention_config
+from streams.topics import TopicSpec, ensure_topics, retention_config, routed_topic
 
 
 @dataclass(frozen=True)
@@ -224,10 +225,15 @@ def _count_events(value: bytes, summary: ReplaySummary) -> None:
         doc = orjson.loads(value)
     except orjson.JSONDecodeError:
         return
-    for raw in doc if isinstance(doc, list) else [doc]:
-        if isinstance(raw, dict) and isinstance(raw.get("client_id"), str):
-            summary.events += 1
-            summary.clients.add(raw["client_id"])
+    if isinstance(doc, dict) and "items" in doc:  # an envelope of the routed topic
+        clients = [i.event.client_id for i in decode_envelope(value) if isinstance(i, Routed)]
+    else:
+        raws = doc if isinstance(doc, list) else [doc]
+        clients = [
+            r["client_id"] for r in raws if isinstance(r, dict) and isinstance(r.get("client_id"), str)
+        ]
+    summary.events += len(clients)
+    summary.clients.update(clients)
 
 
 # -- resuming from retained snapshots ------------------------------------------------------------
@@ -322,9 +328,11 @@ def replay_from_snapshots(
     print(f"resuming from {len(chosen)} snapshots: {used}", file=sys.stderr)
     _apply_labels(settings, detector)
     starts = {p: state.last_offset + 1 for p, state in enumerate(detector.states)}
-    return _run(
-        settings, TopicHistory(settings, settings.input_topic, starts), window, sink, client, detector
-    )
+    # Routed input: the detect partitions' offsets are in the routed topic, which holds the judged
+    # events the live worker applied, on their clients' partitions.
+    routes = settings.detector.input_partitioner != "murmur2"
+    topic = routed_topic(settings) if routes else settings.input_topic
+    return _run(settings, TopicHistory(settings, topic, starts), window, sink, client, detector)
 
 
 def _apply_labels(settings: Settings, detector: Detector) -> None:

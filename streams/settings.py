@@ -17,6 +17,7 @@ from streams.errors import ConfigError
 ENV_PREFIX = "EXTRACTWATCH_"
 
 
+INPUT_PARTITIONERS = ("any", "murmur2")
 _NOT_IN_VERSION = {"snapshot_mark_s"}  # when state is cut changes no decision
 
 
@@ -26,6 +27,18 @@ class DetectorSettings:
 
     allowed_lateness_s: float = 3600.0  # watermark = highest event ts seen minus this
     max_future_s: float = 3600.0  # event ts this far past its record timestamp -> DLQ "future"
+    # How the input topic is partitioned. "any": a route stage judges each event on the partition
+    # the producer put it on and forwards it to its client's partition, where the sources merge in
+    # event time (streams/core/routing.py). "murmur2": every producer keys by client_id with Kafka's
+    # murmur2 partitioner (Java's default, or librdkafka's partitioner=murmur2_random), so events
+    # are applied where they arrive, in offset order, one Kafka hop and its cost fewer.
+    input_partitioner: str = "any"
+    # The route stage's sources merge in event-time buckets of merge_bucket_s, each released once
+    # every source's newest event is merge_lateness_s past it. An event further behind its own
+    # source's newest is applied in the next open bucket: nothing is lost, but its order (and so a
+    # decision) may differ from ``detect``'s.
+    merge_lateness_s: float = 5.0
+    merge_bucket_s: float = 1.0
     # event ids each input partition remembers: an id among them comes again -> DLQ "duplicate"
     duplicate_window: int = 20000
     client_idle_expiry_s: float = 7 * 86400.0  # clients idle this long (event time) are forgotten
@@ -83,7 +96,17 @@ class DetectorSettings:
             out.append("severities must rise: severity_warning <= severity_error <= severity_critical")
         if self.snapshot_mark_s <= 0:
             out.append("snapshot_mark_s must be positive")
-        for name in ("allowed_lateness_s", "verdict_settle_s", "fire_min_span_s", "resolve_after_s"):
+        if self.merge_bucket_s <= 0:
+            out.append("merge_bucket_s must be positive")
+        if self.input_partitioner not in INPUT_PARTITIONERS:
+            out.append(f"input_partitioner must be one of {', '.join(INPUT_PARTITIONERS)}")
+        for name in (
+            "allowed_lateness_s",
+            "merge_lateness_s",
+            "verdict_settle_s",
+            "fire_min_span_s",
+            "resolve_after_s",
+        ):
             if getattr(self, name) < 0:
                 out.append(f"{name} must not be negative")
         for name in (

@@ -17,16 +17,24 @@ DLQ_MAX_MESSAGE_BYTES = 2 * MIB + 64 * 1024
 # A partition's snapshot (features and River models) can pass the broker's default 1 MiB.
 STATE_MAX_MESSAGE_BYTES = 64 * MIB
 STATE_TABLE = "partition-state"  # the Faust table of partition snapshots
+ROUTE_STATE_TABLE = "route-state"  # ...of the route stage's input partitions
 CLUSTER_STATE_TABLE = "cluster-state"  # ...of cluster partition snapshots
 SWARM_STATE_TABLE = "swarm-state"  # ...and of the swarm stage's (one partition)
-# Observation envelopes are cut to this many items, well under the repartition topic's message limit.
-OBSERVATIONS_PER_ENVELOPE = 4000
-OBSERVATIONS_MAX_MESSAGE_BYTES = 2 * MIB
+# Envelopes of the internal topics (routed events, observations, decisions) are cut to this many items
+# and, when larger, halved until under half of those topics' message limit.
+ITEMS_PER_ENVELOPE = 4000
+INTERNAL_MAX_MESSAGE_BYTES = 2 * MIB
 
 
 def state_changelog_topic(settings: Settings) -> str:
     """Faust names a table's changelog ``<app id>-<table>-changelog``."""
     return f"{settings.app_id}-{STATE_TABLE}-changelog"
+
+
+def routed_topic(settings: Settings) -> str:
+    """Judged, reduced events on their clients' partitions, when the input is not partitioned by
+    murmur2 (``streams.core.routing``). Internal to one app id."""
+    return f"{settings.app_id}-routed"
 
 
 def observations_topic(settings: Settings) -> str:
@@ -59,6 +67,9 @@ def topic_specs(settings: Settings) -> list[TopicSpec]:
     """The topics ``make kafka-up`` and the worker create when missing (Faust adds its changelogs)."""
     p = settings.partitions
     retention = retention_config(settings)
+    internal = {"max.message.bytes": str(INTERNAL_MAX_MESSAGE_BYTES)}
+    # what a replay from snapshots re-reads when the input is routed: kept as long as the input
+    routed = TopicSpec(routed_topic(settings), p, {**internal, **retention})
     return [
         TopicSpec(settings.input_topic, p, {"max.message.bytes": str(INPUT_MAX_MESSAGE_BYTES), **retention}),
         # stamped with event time: a broker default of 7 days would delete at once what a catch-up
@@ -67,12 +78,11 @@ def topic_specs(settings: Settings) -> list[TopicSpec]:
         TopicSpec(settings.dlq_topic, p, {"max.message.bytes": str(DLQ_MAX_MESSAGE_BYTES), **retention}),
         # keyed by client_id and co-partitioned with the input: a verdict lands with its client
         TopicSpec(settings.labels_topic, p),
+        *([routed] if settings.detector.input_partitioner != "murmur2" else []),
         # as many partitions as the input: Faust then gives input partition p and cluster partition
         # p (and both their changelogs) to the same worker
-        TopicSpec(
-            observations_topic(settings), p, {"max.message.bytes": str(OBSERVATIONS_MAX_MESSAGE_BYTES)}
-        ),
-        TopicSpec(decisions_topic(settings), 1, {"max.message.bytes": str(OBSERVATIONS_MAX_MESSAGE_BYTES)}),
+        TopicSpec(observations_topic(settings), p, internal),
+        TopicSpec(decisions_topic(settings), 1, internal),
         # one partition, so a cut's chunks stay in order; kept as long as the input it replays
         TopicSpec(snapshots_topic(settings), 1, retention),
     ]

@@ -1,5 +1,6 @@
-"""How items travel between stages: input partitions -> cluster partitions (observations) -> the
-swarm stage (key decisions), each stage's heartbeats following its items. Routing, heartbeats and
+"""How items travel between stages: (input partitions -> route -> detect partitions: judged events,
+when the input is not partitioned by murmur2) input partitions -> cluster partitions (observations)
+-> the swarm stage (key decisions), each stage's heartbeats following its items. Routing, heartbeats and
 the envelope format of the internal topics. Pure.
 
 The worker sends what a ``Router`` returns as one envelope per target partition and batch; ``detect``
@@ -15,11 +16,11 @@ import orjson
 
 from streams.core.clusters import Heartbeat, KeyDecision, Observation
 from streams.core.partitioner import partition_for
-from streams.core.records import Reason
+from streams.core.records import EVENT_FIELDS, Event, Reason, Routed
 from streams.errors import ExtractwatchError
 
 ENVELOPE_VERSION = 2  # 2: observations carry how distillation-shaped their client is
-Item = Observation | KeyDecision | Heartbeat
+Item = Routed | Observation | KeyDecision | Heartbeat
 
 
 class InvalidEnvelope(ExtractwatchError):
@@ -44,6 +45,11 @@ class Router:
     @classmethod
     def to_clusters(cls, partitions: int, bucket_s: float) -> Router:
         return cls(partitions, bucket_s, lambda o: cluster_partition_for(o, partitions))
+
+    @classmethod
+    def to_detect(cls, partitions: int, bucket_s: float) -> Router:
+        """A judged event goes to its client's partition, where murmur2 would have put it."""
+        return cls(partitions, bucket_s, lambda r: partition_for(r.event.client_id, partitions))
 
     @classmethod
     def to_swarms(cls, bucket_s: float) -> Router:
@@ -96,12 +102,45 @@ def encode_envelope(items: list[Item]) -> bytes:
     >>> decode_envelope(encode_envelope([o, Heartbeat(3, 30.0, True)])) == [o, Heartbeat(3, 30.0, True)]
     True
     """
-    return orjson.dumps({"v": ENVELOPE_VERSION, "items": [_row(i) for i in items]})
+    doc: dict = {"v": ENVELOPE_VERSION, "items": [_row(i) for i in items]}
+    # Routed events: the envelope's event time, which a replay merges the routed topic's partitions on
+    # (``streams.history``), as it merges the input topic's on its events' ``ts``.
+    ts = min((i.event.ts for i in items if isinstance(i, Routed)), default=None)
+    if ts is not None:
+        doc["ts"] = ts
+    return orjson.dumps(doc)
+
+
+def encode_envelopes(items: list[Item], max_items: int, max_bytes: int) -> list[bytes]:
+    """``items`` as envelopes, in order, of at most ``max_items`` items and ``max_bytes`` bytes each
+    (a routed event can be large: its user agent, model or endpoint string is the producer's).
+
+    >>> beats = [Heartbeat(s, 1.0) for s in range(10)]
+    >>> [len(decode_envelope(e)) for e in encode_envelopes(beats, 4, 1000)]
+    [4, 4, 2]
+    >>> [len(decode_envelope(e)) for e in encode_envelopes(beats, 4, 60)]
+    [2, 2, 2, 2, 2]
+    """
+    out: list[bytes] = []
+    for start in range(0, len(items), max_items):
+        pending = [items[start : start + max_items]]
+        while pending:
+            chunk = pending.pop()
+            blob = encode_envelope(chunk)
+            if len(blob) > max_bytes and len(chunk) > 1:
+                half = len(chunk) // 2
+                pending += [chunk[half:], chunk[:half]]
+            else:
+                out.append(blob)
+    return out
 
 
 def _row(i: Item) -> list:
     if isinstance(i, Heartbeat):
         return ["h", i.source, i.watermark, i.idle]
+    if isinstance(i, Routed):
+        e = i.event
+        return ["e", i.source, *i.position, *(getattr(e, name) for name in EVENT_FIELDS)]
     if isinstance(i, Observation):
         return ["o", i.source, i.kind, i.key, i.client_id, i.ts, i.template, i.young, *i.position, i.shaped]
     reasons = [[r.feature, r.value, r.weight] for r in i.reasons]
@@ -116,6 +155,11 @@ def _item(row: list) -> Item:
     if tag == "h":
         watermark, idle = rest
         return Heartbeat(int(source), None if watermark is None else float(watermark), bool(idle))
+    if tag == "e":
+        offset, index, *fields = rest
+        if len(fields) != len(EVENT_FIELDS):
+            raise InvalidEnvelope(f"a routed event has {len(fields)} fields, expected {len(EVENT_FIELDS)}")
+        return Routed(int(source), (int(offset), int(index)), Event(*fields))
     if tag == "o":
         kind, key, client_id, ts, template, young, offset, index, shaped = rest
         return Observation(

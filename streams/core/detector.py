@@ -11,6 +11,7 @@ from streams.core.cluster_wire import Item, Router
 from streams.core.partition import ClientState, PartitionState
 from streams.core.partitioner import partition_for
 from streams.core.records import Alert, DeadLetter
+from streams.core.routing import SourceState
 from streams.core.stage import InputRecord, Output, SnapshotCut
 from streams.core.swarms import SwarmState
 from streams.core.validate import event_time
@@ -21,7 +22,10 @@ from streams.settings import DetectorSettings
 class Detector:
     """N partition states fed in file order, each event routed with Kafka's murmur2 partitioner.
 
-    A line's ``ts`` stands for its record timestamp, as the producer stamps it.
+    A line's ``ts`` stands for its record timestamp, as the producer stamps it. Unless the input is
+    declared murmur2-partitioned, each event is first judged by a route stage (``SourceState``) on
+    the partition murmur2 gives it, and reaches the partition state through a ``BucketGate``, as in
+    the worker: the order a gate releases does not depend on where a producer put an event.
     """
 
     def __init__(
@@ -32,6 +36,10 @@ class Detector:
         snapshots (``SnapshotCut``) in ``cuts``."""
         self.states = [PartitionState(p, partitions, cfg, clusters=clusters) for p in range(partitions)]
         self.partitions = partitions
+        self.sources: list[SourceState] = []  # the route stage, unless the input is murmur2-partitioned
+        self.to_detect = Router.to_detect(partitions, cfg.merge_bucket_s)
+        if cfg.input_partitioner != "murmur2":
+            self.sources = [SourceState(p, cfg) for p in range(partitions)]
         self.dead_letters: list[DeadLetter] = []
         self.drifts: list[tuple[int, float]] = []  # (partition, event time) of each risk-stream drift
         self.cuts: list[SnapshotCut] = []
@@ -44,6 +52,8 @@ class Detector:
         self.retain_cuts(keep_cuts)
         for source in range(partitions) if clusters else ():  # every source speaks: none has an event yet
             self._deliver(self.to_clusters.route(source, [], None))
+        for source in self.sources:
+            self._merge(self.to_detect.route(source.partition, [], None))
 
     def stages(self) -> list[PartitionState | ClusterPartitionState | SwarmState]:
         return [*self.states, *self.clusters, self.swarms]
@@ -89,6 +99,8 @@ class Detector:
         """The input has ended: every source is idle, so the cluster partitions close what they hold,
         as the worker's do once its partitions have gone quiet."""
         alerts: list[Alert] = []
+        for source in self.sources:
+            alerts.extend(self._merge(self.to_detect.idle(source.partition, source.watermark)))
         for state in self.states if self.clusters else []:
             alerts.extend(self._deliver(self.to_clusters.idle(state.partition, state.watermark)))
         return alerts
@@ -111,8 +123,24 @@ class Detector:
         return self._applied(partition, self.states[partition].apply([record]))
 
     def _apply(self, partition: int, value: bytes, record_ts: float) -> list[Alert]:
-        state = self.states[partition]
-        return self._applied(partition, state.apply([InputRecord(state.last_offset + 1, record_ts, value)]))
+        if not self.sources:
+            state = self.states[partition]
+            record = InputRecord(state.last_offset + 1, record_ts, value)
+            return self._applied(partition, state.apply([record]))
+        source = self.sources[partition]
+        out = source.apply([InputRecord(source.last_offset + 1, record_ts, value)])
+        self.dead_letters.extend(out.dead_letters)
+        return self._merge(self.to_detect.route(partition, out.routed, source.watermark))
+
+    def _merge(self, routed: dict[int, list[Item]]) -> list[Alert]:
+        """Judged events and their sources' heartbeats to the partition states."""
+        alerts: list[Alert] = []
+        for p in sorted(routed):
+            state = self.states[p]
+            out = state.feed(routed[p])
+            state.cut_at_mark(out)
+            alerts.extend(self._applied(p, out))
+        return alerts
 
     def _applied(self, partition: int, out: Output) -> list[Alert]:
         self.dead_letters.extend(out.dead_letters)

@@ -2,28 +2,35 @@
 
 Per-client features and alert policy, the partition's risk models, the watermark and the last Kafka
 offset applied. Pure: no Kafka, no wall clock. The worker keeps one per assigned partition and
-snapshots it to Kafka; ``detect`` keeps one per emulated partition; both feed events in partition
-order, so both produce the same alerts.
+snapshots it to Kafka; ``detect`` keeps one per emulated partition; both feed events in the same
+order, so both produce the same alerts: with ``input_partitioner`` murmur2, the input partition's
+offset order; otherwise (``streams.core.routing``) the order in which its routed events' event-time
+buckets are released, each bucket sorted by ``(ts, event_id)``.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable
+from dataclasses import asdict, astuple, dataclass, field
 from datetime import UTC, datetime
 
 import orjson
 from river import drift
 
-from streams.core.clusters import observations
+from streams.core.buckets import BucketGate
+from streams.core.cluster_wire import InvalidEnvelope, Item, decode_envelope
+from streams.core.clusters import Heartbeat, observations
 from streams.core.dedup import RecentIds
 from streams.core.features import ClientFeatures
 from streams.core.partitioner import partition_for
 from streams.core.policy import ClientPolicy, Decision, decision_fields
-from streams.core.records import Alert, DeadLetter, Event, Reason, Reroute
+from streams.core.records import EVENT_FIELDS, Alert, DeadLetter, Event, Reason, Reroute, Routed
+from streams.core.routing import original_of, timing_problem
 from streams.core.scoring import RiskScorer
 from streams.core.stage import InputRecord, Output, Stage
 from streams.core.validate import InvalidEvent, decode_message, parse_event
 from streams.core.verdicts import TrainingExample, Verdict, VerdictBook, decode_label_record
+from streams.errors import CheckpointError
 from streams.settings import DetectorSettings
 
 _EXPIRY_SCAN_EVERY = 1000  # events between scans for idle clients
@@ -45,7 +52,8 @@ class ClientState:
 
 
 class PartitionState(Stage):
-    STATE_FORMAT = 5  # 3: a learned classifier and per-request features; 4: labels topic offset; 5: ids
+    # 3: a learned classifier and per-request features; 4: labels topic offset; 5: ids; 6: routed events
+    STATE_FORMAT = 6
     STAGE = "detect"
 
     def __init__(
@@ -74,6 +82,22 @@ class PartitionState(Stage):
         self.score_drift = drift.ADWIN()
         self._since_expiry_scan = 0
         self.recent_ids = RecentIds(cfg.duplicate_window)
+        self.applied = 0  # events applied: numbers this partition's observations for the cluster stage
+        # Routed input (not partitioned by murmur2): every input partition's judged events for this
+        # partition's clients, held until every source has passed their bucket. ``last_offset`` is
+        # then in the routed topic.
+        self.gate = None if cfg.input_partitioner == "murmur2" else BucketGate(partitions, cfg.merge_bucket_s)
+
+    @classmethod
+    def restore(cls, blob: bytes, cfg: DetectorSettings) -> PartitionState:
+        state = super().restore(blob, cfg)
+        if (state.gate is None) != (cfg.input_partitioner == "murmur2"):
+            raise CheckpointError(
+                f"this partition's state was built for an input_partitioner other than "
+                f"{cfg.input_partitioner!r} (its offsets are in another topic): start from empty state "
+                "with a new EXTRACTWATCH_APP_ID"
+            )
+        return state
 
     @property
     def watermark(self) -> float | None:
@@ -91,6 +115,8 @@ class PartitionState(Stage):
 
     def apply(self, records: list[InputRecord]) -> Output:
         """Apply records in partition order; offsets at or below the last applied are skipped."""
+        if self.gate is not None:
+            return self._apply_routed(records)
         out = Output()
         for record in self._unapplied(records, out):
             items, dead = decode_message(record.value)
@@ -103,9 +129,7 @@ class PartitionState(Stage):
         return out
 
     def _apply_raw(self, record: InputRecord, index: int | None, raw: object, out: Output) -> None:
-        def original() -> bytes:
-            return record.value if index is None else orjson.dumps(raw)
-
+        original = original_of(record, index, raw)
         try:
             event = parse_event(raw)
         except InvalidEvent as exc:
@@ -114,23 +138,62 @@ class PartitionState(Stage):
         if partition_for(event.client_id, self.partitions) != self.partition:
             out.reroutes.append(Reroute(event.client_id, original()))
             return
-        if event.ts > record.timestamp + self.cfg.max_future_s:
-            detail = f"ts {event.ts:.0f} is more than {self.cfg.max_future_s:.0f}s after its record timestamp"
-            out.dead_letters.append(DeadLetter(original(), "future", detail, record.offset, index))
+        problem = timing_problem(event, record.timestamp, self.watermark, self.cfg)
+        if problem is not None:
+            out.dead_letters.append(DeadLetter(original(), *problem, record.offset, index))
             return
-        watermark = self.watermark
-        if watermark is not None and event.ts < watermark:
-            detail = f"ts {event.ts:.0f} is behind the partition watermark {watermark:.0f}"
-            out.dead_letters.append(DeadLetter(original(), "late", detail, record.offset, index))
-            return
+        self._accept(event, original, record.offset, index, out)
+
+    def _accept(
+        self, event: Event, original: Callable[[], bytes], offset: int | None, index: int | None, out: Output
+    ) -> None:
+        """An event judged in time: applied, unless its id was applied already."""
         if self.recent_ids.repeat(event.event_id):
             detail = f"event_id applied already, among the last {self.recent_ids.size} of this partition"
-            out.dead_letters.append(DeadLetter(original(), "duplicate", detail, record.offset, index))
+            out.dead_letters.append(DeadLetter(original(), "duplicate", detail, offset, index))
             return
-        self._apply_event(event, (record.offset, index or 0), out)
+        self._apply_event(event, out)
 
-    def _apply_event(self, event: Event, position: tuple[int, int], out: Output) -> None:
+    # -- routed input ------------------------------------------------------------------------------
+
+    def _apply_routed(self, records: list[InputRecord]) -> Output:
+        """Records of this partition of the routed topic: envelopes of judged events and heartbeats."""
+        out = Output()
+        for record in self._unapplied(records, out):
+            try:
+                items = decode_envelope(record.value)
+            except InvalidEnvelope as exc:
+                dead = DeadLetter(record.value or b"", "invalid_routed", str(exc), record.offset)
+                out.dead_letters.append(dead)
+                continue
+            out.extend(self.feed(items))
+            self.cut_at_mark(out)
+        return out
+
+    def feed(self, items: list[Item]) -> Output:
+        """Routed events and their sources' heartbeats, in each source's order: the events are held
+        in event-time buckets and applied as the buckets are released, each in ``(ts, event_id)``
+        order."""
+        out = Output()
+        for item in items:
+            if isinstance(item, Heartbeat):
+                for _bucket, held in self.gate.hear(item):
+                    for event in sorted(held, key=_merge_order):
+                        self._accept_routed(event, out)
+            elif isinstance(item, Routed):
+                bucket = int(item.event.ts // self.cfg.merge_bucket_s)
+                self.gate.offer(item.event, bucket, item.source, item.position)
+        return out
+
+    def _accept_routed(self, event: Event, out: Output) -> None:
+        def original() -> bytes:  # the reduced event: its prompt text was dropped by the route stage
+            return orjson.dumps(dict(zip(EVENT_FIELDS, astuple(event), strict=True)))
+
+        self._accept(event, original, None, None, out)
+
+    def _apply_event(self, event: Event, out: Output) -> None:
         out.events += 1
+        self.applied += 1
         if self.first_ts is None or event.ts < self.first_ts:
             self.first_ts = event.ts
         if self.max_ts is None or event.ts > self.max_ts:
@@ -146,7 +209,7 @@ class PartitionState(Stage):
                 observations(
                     event,
                     self.partition,
-                    position,
+                    (self.applied, 0),
                     state.features.first_ts,
                     self.first_ts,
                     self.cfg,
@@ -316,6 +379,10 @@ class PartitionState(Stage):
             "watermark": self.watermark,
             "clients": clients,
         }
+
+
+def _merge_order(event: Event) -> tuple[float, str, str]:
+    return event.ts, event.event_id, event.client_id
 
 
 def _at(dead: DeadLetter, offset: int) -> DeadLetter:

@@ -35,6 +35,19 @@ class Event:
     asks_reasoning: bool | None = None  # None when only hashes were sent
 
 
+EVENT_FIELDS = tuple(Event.__slots__)  # the order ``cluster_wire`` writes an event's fields in
+
+
+@dataclass(frozen=True, slots=True)
+class Routed:
+    """A judged event on its way from the input partition the producer put it on (``source``, at
+    ``position``: offset and index in an envelope) to its client's partition."""
+
+    source: int
+    position: tuple[int, int]
+    event: Event
+
+
 @dataclass(frozen=True, slots=True)
 class DeadLetter:
     """A message the core would not process, and why. ``value`` is exactly what the producer sent."""

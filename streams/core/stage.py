@@ -11,7 +11,7 @@ from models.base import dump_checkpoint, load_checkpoint
 from streams.core.buckets import BucketGate
 from streams.core.cluster_wire import InvalidEnvelope, Item, decode_envelope
 from streams.core.clusters import Heartbeat, KeyDecision, Observation
-from streams.core.records import Alert, DeadLetter, Reroute
+from streams.core.records import Alert, DeadLetter, Reroute, Routed
 from streams.core.verdicts import TrainingExample
 from streams.errors import CheckpointError
 from streams.settings import DetectorSettings
@@ -54,6 +54,7 @@ class Output:
     alerts: list[Alert] = field(default_factory=list)
     dead_letters: list[DeadLetter] = field(default_factory=list)
     reroutes: list[Reroute] = field(default_factory=list)
+    routed: list[Routed] = field(default_factory=list)  # judged events, for their clients' partitions
     observations: list[Observation] = field(default_factory=list)  # for the cluster partitions
     decisions: list[KeyDecision] = field(default_factory=list)  # of cluster keys, for the swarm stage
     examples: list[TrainingExample] = field(default_factory=list)  # from verdicts, for every partition
@@ -64,7 +65,7 @@ class Output:
 
     def extend(self, other: Output) -> None:
         """Add what ``other`` holds (applying more records)."""
-        for name in ("alerts", "dead_letters", "reroutes", "observations", "decisions", "examples"):
+        for name in ("alerts", "dead_letters", "reroutes", "routed", "observations", "decisions", "examples"):
             getattr(self, name).extend(getattr(other, name))
         self.drifts.extend(other.drifts)
         self.cuts.extend(other.cuts)

@@ -1,3 +1,5 @@
+from dataclasses import replace
+
 from streams.core.cluster_partition import ClusterPartitionState
 from streams.core.clusters import Heartbeat, Observation
 from streams.settings import DetectorSettings
@@ -152,8 +154,9 @@ def test_partitions_emit_one_observation_per_key_only_when_clusters_run():
     from tests.helpers import encoded
 
     value = encoded(asn=64500, user_agent="sdk/1", prompt="Explain the cache", ts=T0)
-    quiet = PartitionState(0, 1, CFG).apply([InputRecord(0, T0, value)])
-    loud = PartitionState(0, 1, CFG, clusters=True).apply([InputRecord(0, T0, value)])
+    murmur2 = replace(CFG, input_partitioner="murmur2")  # raw input records, applied where they land
+    quiet = PartitionState(0, 1, murmur2).apply([InputRecord(0, T0, value)])
+    loud = PartitionState(0, 1, murmur2, clusters=True).apply([InputRecord(0, T0, value)])
     assert quiet.observations == []
     assert [o.kind for o in loud.observations] == ["asn", "net", "tmpl", "ua"]
-    assert all(o.position == (0, 0) and o.client_id == "client-a" for o in loud.observations)
+    assert all(o.position == (1, 0) and o.client_id == "client-a" for o in loud.observations)

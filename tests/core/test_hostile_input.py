@@ -1,11 +1,14 @@
-"""Hostile and broken input, fuzzed with hypothesis: whatever a producer sends, a partition applies
-the good events, dead-letters every bad one with a reason, and never raises."""
+"""Hostile and broken input, fuzzed with hypothesis: whatever a producer sends, the stage that reads
+the input topic (a partition, or the route stage when the input is not murmur2-partitioned) passes
+on the good events, dead-letters every bad one with a reason, and never raises."""
 
 import orjson
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from streams.core.partition import PartitionState
+from streams.core.routing import SourceState
 from streams.core.stage import InputRecord
 from streams.core.validate import MAX_MESSAGE_BYTES
 from streams.settings import DetectorSettings
@@ -13,6 +16,7 @@ from tests.helpers import raw_event
 
 T0 = 1_790_000_000.0
 REASONS = {"invalid_json", "invalid_event", "too_large", "late", "future", "duplicate"}
+MURMUR2 = DetectorSettings(input_partitioner="murmur2")  # partitions read the raw input records
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 INT64 = st.integers(min_value=-(2**63), max_value=2**63 - 1)  # what JSON encoders write
@@ -77,10 +81,17 @@ def items_in(value: bytes) -> int:
     return len(doc) if isinstance(doc, list) else 1
 
 
+ENTRY_STAGES = {
+    "partition": lambda: PartitionState(0, 1, MURMUR2),  # one partition: nothing is rerouted
+    "route": lambda: SourceState(0, DetectorSettings()),
+}
+
+
+@pytest.mark.parametrize("stage", sorted(ENTRY_STAGES))
 @FUZZ
-@given(st.lists(messages, min_size=1, max_size=8))
-def test_every_bad_message_is_dead_lettered_with_a_reason_and_nothing_raises(values):
-    state = PartitionState(0, 1, DetectorSettings())  # one partition: nothing is rerouted
+@given(values=st.lists(messages, min_size=1, max_size=8))
+def test_every_bad_message_is_dead_lettered_with_a_reason_and_nothing_raises(stage, values):
+    state = ENTRY_STAGES[stage]()
     records = [InputRecord(i, T0 + 7200, v) for i, v in enumerate(values)]
     out = state.apply(records)
     assert {d.reason for d in out.dead_letters} <= REASONS
@@ -100,7 +111,7 @@ def test_every_bad_message_is_dead_lettered_with_a_reason_and_nothing_raises(val
 def test_good_events_in_an_envelope_with_bad_ones_are_all_applied(bad):
     good = [good_event(i) for i in range(3)]
     envelope = orjson.dumps([good[0], *bad, good[1], good[2]])
-    state = PartitionState(0, 1, DetectorSettings())
+    state = PartitionState(0, 1, MURMUR2)
     out = state.apply([InputRecord(0, T0 + 7200, envelope)])
     assert state.clients["client-a"].features.events >= len(good)
     assert out.events + len(out.dead_letters) == len(good) + len(bad)
@@ -110,7 +121,7 @@ def test_good_events_in_an_envelope_with_bad_ones_are_all_applied(bad):
 @FUZZ
 @given(st.lists(st.integers(min_value=0, max_value=15), min_size=1, max_size=80), st.integers(1, 8))
 def test_an_event_id_is_a_duplicate_exactly_when_it_is_among_the_last_applied(ids, window):
-    state = PartitionState(0, 1, DetectorSettings(duplicate_window=window))
+    state = PartitionState(0, 1, DetectorSettings(input_partitioner="murmur2", duplicate_window=window))
     values = [orjson.dumps(raw_event(ts=T0 + i, event_id=f"id-{n}")) for i, n in enumerate(ids)]
     out = state.apply([InputRecord(i, T0 + 7200, v) for i, v in enumerate(values)])
     applied: list[int] = []

@@ -10,7 +10,9 @@ from streams.errors import CheckpointError
 from streams.settings import DetectorSettings
 from tests.helpers import encoded, raw_event
 
-CFG = DetectorSettings()
+# A partition fed raw input records: producers declared murmur2 (otherwise the route stage,
+# streams.core.routing, judges raw records and a partition merges what it forwards).
+CFG = DetectorSettings(input_partitioner="murmur2")
 T0 = 1_790_000_000.0
 CLIENT = "client-a"
 HOME = partition_for(CLIENT, 6)

@@ -7,19 +7,32 @@ from faust.types import TP
 
 from streams.agents import PartitionWorker, lanes
 from streams.app import create_app
-from streams.settings import Settings
+from streams.settings import DetectorSettings, Settings
+
+
+MURMUR2 = replace(DetectorSettings(), input_partitioner="murmur2")
+
+
+def test_any_partitioner_gives_a_route_lane_before_detect_that_reads_what_it_forwards():
+    settings = Settings(app_id="wiring-test")
+    route, detect, clusters, swarms = lanes(create_app(settings), settings)
+    assert (route.name, detect.name) == ("route", "detect")
+    assert route.topic.get_topic_name() == settings.input_topic
+    assert route.next_topic is detect.topic and detect.topic.get_topic_name() == "wiring-test-routed"
+    assert detect.next_topic is clusters.topic
 
 
 def test_clusters_on_gives_three_lanes_each_forwarding_to_the_next():
-    settings = Settings(app_id="wiring-test")
+    settings = Settings(app_id="wiring-test", detector=MURMUR2)
     detect, clusters, swarms = lanes(create_app(settings), settings)
     assert (detect.name, clusters.name, swarms.name) == ("detect", "clusters", "swarms")
+    assert detect.topic.get_topic_name() == settings.input_topic
     assert detect.next_topic is clusters.topic and clusters.next_topic is swarms.topic
     assert swarms.router is None and swarms.topic.get_topic_name() == "wiring-test-cluster-decisions"
 
 
 def test_clusters_off_gives_the_detect_lane_alone_forwarding_nothing():
-    settings = replace(Settings(app_id="wiring-test"), clusters=False)
+    settings = Settings(app_id="wiring-test", clusters=False, detector=MURMUR2)
     (detect,) = lanes(create_app(settings), settings)
     assert detect.router is None and detect.next_topic is None
     assert detect.new_state(0).clusters is False
@@ -33,8 +46,8 @@ def test_a_partition_revoked_under_the_timer_has_no_fetched_end():
 
     settings = Settings(app_id="wiring-test")
     app = create_app(settings)
-    (detect, *_rest) = lanes(app, settings)
+    (route, *_rest) = lanes(app, settings)
     worker = PartitionWorker(
-        SimpleNamespace(faust=SimpleNamespace(consumer=SimpleNamespace(highwater=revoked))), settings, detect
+        SimpleNamespace(faust=SimpleNamespace(consumer=SimpleNamespace(highwater=revoked))), settings, route
     )
-    assert worker._fetched_end(TP(detect.topic.get_topic_name(), 0)) is None
+    assert worker._fetched_end(TP(route.topic.get_topic_name(), 0)) is None

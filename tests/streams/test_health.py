@@ -1,4 +1,4 @@
-"""/readyz's verdict, from a stand-in for the detect lane (no broker, no Faust app running)."""
+"""/readyz's verdict, from stand-ins for the lanes (no broker, no Faust app running)."""
 
 from types import SimpleNamespace
 
@@ -7,9 +7,10 @@ from faust.types import TP
 from streams.health import readiness
 
 
-def detect_lane(active=True, assigned=(0, 1), restored=(0, 1), lag=None):
+def stand_in(active=True, assigned=(0, 1), restored=(0, 1), lag=None, name="detect"):
     app = SimpleNamespace(faust=SimpleNamespace(flow_control=SimpleNamespace(is_active=lambda: active)))
     return SimpleNamespace(
+        lane=SimpleNamespace(name=name),
         app=app,
         _assigned=lambda: [TP("in", p) for p in assigned],
         states={p: object() for p in restored},
@@ -18,22 +19,33 @@ def detect_lane(active=True, assigned=(0, 1), restored=(0, 1), lag=None):
 
 
 def test_ready_once_assigned_restored_and_caught_up():
-    assert readiness(detect_lane(), max_lag=0) == (True, {"ready": True, "partitions": [0, 1], "lag": 0})
+    assert readiness([stand_in()], max_lag=0) == (True, {"ready": True, "partitions": [0, 1], "lag": 0})
 
 
 def test_not_ready_during_a_rebalance():
-    assert readiness(detect_lane(active=False), 10)[1]["reason"] == "rebalancing or restoring state"
+    assert readiness([stand_in(active=False)], 10)[1]["reason"] == "rebalancing or restoring state"
 
 
 def test_not_ready_without_partitions():
-    assert readiness(detect_lane(assigned=(), restored=()), 10)[1]["reason"] == "no input partition assigned"
+    assert readiness([stand_in(assigned=(), restored=())], 10)[1]["reason"] == "no input partition assigned"
 
 
 def test_not_ready_until_every_assigned_partition_is_restored():
-    ready, body = readiness(detect_lane(restored=(0,)), 10)
+    ready, body = readiness([stand_in(restored=(0,))], 10)
     assert not ready and body["partitions"] == [1]
 
 
 def test_not_ready_while_the_lag_is_over_the_limit():
-    ready, body = readiness(detect_lane(lag={0: 7, 1: 5}), max_lag=10)
+    ready, body = readiness([stand_in(lag={0: 7, 1: 5})], max_lag=10)
     assert not ready and body["lag"] == 12 and body["reason"] == "lag 12 over 10"
+
+
+def test_the_routed_topics_lag_counts_with_the_inputs():
+    route = stand_in(lag={0: 4, 1: 0}, name="route")
+    ready, body = readiness([route, stand_in(lag={0: 3, 1: 4})], max_lag=10)
+    assert not ready and body["lag"] == 11
+
+
+def test_not_ready_until_the_detect_lane_has_restored_too():
+    ready, body = readiness([stand_in(name="route"), stand_in(restored=(1,))], 10)
+    assert not ready and body["partitions"] == [0]

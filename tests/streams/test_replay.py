@@ -16,6 +16,8 @@ from tests.helpers import swarm_arriving_late
 
 START = 1_795_766_400.0
 SETTINGS = Settings.from_env({})
+# A resumed replay applies input records at their offsets: the live worker's way with murmur2 input.
+MURMUR2 = Settings.from_env({"EXTRACTWATCH_DETECTOR_INPUT_PARTITIONER": "murmur2"})
 
 
 def history(hours: float) -> list[HistoryRecord]:
@@ -80,7 +82,7 @@ def kafka_like(lines: list[bytes]) -> list[HistoryRecord]:
 def test_resuming_every_stage_from_its_cuts_gives_the_uninterrupted_alerts_of_the_window():
     lines, _ = swarm_arriving_late(4, START, hours=6, after_h=4)
     records = kafka_like(lines)
-    whole = Detector(SETTINGS.partitions, SETTINGS.detector, clusters=True, keep_cuts=True)
+    whole = Detector(MURMUR2.partitions, MURMUR2.detector, clusters=True, keep_cuts=True)
     alerts = [
         a for r in records for a in whole.feed_record(r.partition, InputRecord(r.offset, r.ts, r.value))
     ]
@@ -89,8 +91,8 @@ def test_resuming_every_stage_from_its_cuts_gives_the_uninterrupted_alerts_of_th
     expected = [a.alert_id for a in alerts if window.holds(a.ts)]
     assert any(a.scope == "cluster" for a in alerts if window.holds(a.ts)), "cluster alerts in the window"
 
-    chosen = choose_cuts(whole.cuts, window.start, SETTINGS.detector, clusters=True)
+    chosen = choose_cuts(whole.cuts, window.start, MURMUR2.detector, clusters=True)
     assert {c.stage for c in chosen} == {"detect", "clusters", "swarms"}
     assert all(c.offset > 0 and c.watermark <= START + 2.5 * 3600 for c in chosen if c.stage == "detect")
-    resumed_alerts = list(replay_records(SETTINGS, records, window, resume=resumed(SETTINGS, chosen)))
+    resumed_alerts = list(replay_records(MURMUR2, records, window, resume=resumed(MURMUR2, chosen)))
     assert sorted(a.alert_id for a in resumed_alerts) == sorted(expected)
