@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
 
-.PHONY: help install kafka-up kafka-down run train test prometheus eval eval-swarm-sizes soak lint clean
+.PHONY: help install kafka-up kafka-down run train test test-tools eval eval-swarm-sizes soak lint clean
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -36,12 +36,12 @@ train: $(STAMP) ## the prior model checkpoint from scenario-library seeds 101-19
 
 # Unit tests and doctests share the two cores (-n 2); integration tests run one at a time, since
 # each starts real worker processes whose timing must not depend on what else runs.
-test: $(STAMP) kafka-up prometheus ## the whole suite: unit, doctests and integration tests on the real broker
+test: $(STAMP) kafka-up test-tools ## the whole suite: unit, doctests and integration tests on the real broker
 	$(BIN)/pytest -m "not integration" -n 2 --durations=10
 	$(BIN)/pytest -m integration --durations=30
 
-prometheus: ## install Prometheus (Debian's package) for the test that has it scrape a worker
-	infra/prometheus/install.sh
+test-tools: ## install Prometheus and kcat (Debian's packages), real clients of the integration tests
+	infra/debian/install.sh
 
 eval: $(STAMP) ## every row set cold and warm: library seeds 1-3, independent 11-12, ablations (~30 min); fails on a missed gated target
 	$(BIN)/extractwatch eval --seeds 1,2,3 --duration 3d --independent-seeds 11,12 --ablation-seed 3 \

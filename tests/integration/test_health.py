@@ -1,5 +1,5 @@
 """The worker's /healthz, /readyz and /metrics, read over HTTP and scraped by a real Prometheus
-server (Debian's package, installed by ``infra/prometheus/install.sh`` from ``make test``)."""
+server (Debian's package, installed by ``infra/debian/install.sh`` from ``make test``)."""
 
 from __future__ import annotations
 
@@ -87,7 +87,7 @@ def test_ready_is_503_with_a_reason_while_lag_is_over_the_limit(settings, start_
 
 def test_a_real_prometheus_scrapes_the_worker(settings, start_worker, worker_port, tmp_path):
     prometheus = shutil.which("prometheus")
-    assert prometheus, "Prometheus is installed by infra/prometheus/install.sh (make test)"
+    assert prometheus, "Prometheus is installed by infra/debian/install.sh (make test)"
     lines, _truth = simulated(seed=5, hours=1)
     assert publish(settings, lines).failed == 0
     worker = start_worker(EXTRACTWATCH_WEB_PORT=str(worker_port))

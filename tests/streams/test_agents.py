@@ -9,7 +9,6 @@ from streams.agents import PartitionWorker, lanes
 from streams.app import create_app
 from streams.settings import DetectorSettings, Settings
 
-
 MURMUR2 = replace(DetectorSettings(), input_partitioner="murmur2")
 
 
