@@ -389,8 +389,9 @@ class PartitionWorker:
                 ("detail", dead.detail.encode()),
                 ("source_topic", source.get_topic_name().encode()),
                 ("source_partition", str(partition).encode()),
-                ("source_offset", str(dead.offset).encode()),
             ]
+            if dead.offset is not None:  # None: a merged event (its value is the reduced event)
+                headers.append(("source_offset", str(dead.offset).encode()))
             if dead.index is not None:
                 headers.append(("envelope_index", str(dead.index).encode()))
             await app.dlq.send(key=None, value=dead.value, headers=headers)
