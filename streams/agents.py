@@ -415,8 +415,9 @@ class PartitionWorker:
                 self.counters["envelopes_forwarded"] += 1
 
     async def announce_idle_sources(self) -> None:
-        """Input partitions that applied their whole log and received nothing for
-        ``source_idle_after_s`` tell the cluster partitions, so buckets close without them."""
+        """Partitions that applied their whole log and received nothing for ``source_idle_after_s``
+        tell the next stage's partitions (the client partitions' merge, or the cluster partitions),
+        so buckets close without them."""
         if self.router is None or not self.app.faust.flow_control.is_active():
             return  # during a rebalance the tables may not be recovered yet
         for tp in self._assigned():
@@ -427,7 +428,7 @@ class PartitionWorker:
                 end = self._known_end(tp)
                 applied_all = end is not None and state.last_offset + 1 >= end
                 if quiet and applied_all and not self.router.is_idle(partition):
-                    await self._forward(self.router.idle(partition, state.watermark))
+                    await self._forward(self.router.idle(partition, state.idle_watermark))
                     self.counters["idle_announcements"] += 1
 
     async def _snapshot(self, partition: int) -> None:

@@ -13,9 +13,12 @@ from streams.settings import Settings
 from streams.topics import state_changelog_topic
 
 
-def latest_snapshot(settings: Settings, partition: int, timeout: float = 30.0) -> bytes:
-    """The last snapshot the worker wrote for ``partition`` (its changelog is compacted)."""
-    topic = state_changelog_topic(settings)
+def latest_snapshot(
+    settings: Settings, partition: int, timeout: float = 30.0, topic: str | None = None
+) -> bytes:
+    """The last snapshot the worker wrote for ``partition`` in a state table's changelog (``topic``;
+    default: the input partitions' states). The changelog is compacted."""
+    topic = topic or state_changelog_topic(settings)
     c = Consumer(
         {
             "bootstrap.servers": settings.bootstrap_servers,

@@ -26,9 +26,9 @@ ITEMS_PER_ENVELOPE = 4000
 INTERNAL_MAX_MESSAGE_BYTES = 2 * MIB
 
 
-def state_changelog_topic(settings: Settings) -> str:
+def state_changelog_topic(settings: Settings, table: str = STATE_TABLE) -> str:
     """Faust names a table's changelog ``<app id>-<table>-changelog``."""
-    return f"{settings.app_id}-{STATE_TABLE}-changelog"
+    return f"{settings.app_id}-{table}-changelog"
 
 
 def routed_topic(settings: Settings) -> str:

@@ -100,7 +100,7 @@ class Detector:
         as the worker's do once its partitions have gone quiet."""
         alerts: list[Alert] = []
         for source in self.sources:
-            alerts.extend(self._merge(self.to_detect.idle(source.partition, source.watermark)))
+            alerts.extend(self._merge(self.to_detect.idle(source.partition, source.idle_watermark)))
         for state in self.states if self.clusters else []:
             alerts.extend(self._deliver(self.to_clusters.idle(state.partition, state.watermark)))
         return alerts

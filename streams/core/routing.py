@@ -65,6 +65,13 @@ class SourceState(Stage):
         return None if self.max_ts is None else self.max_ts - self.cfg.merge_lateness_s
 
     @property
+    def idle_watermark(self) -> float | None:
+        """What it promises once it has applied its whole log and gone quiet: everything it sent,
+        up to the bucket of its newest event, may be merged (a stream that stops is applied to its
+        end). An older event that comes after all is applied in the next open bucket."""
+        return None if self.max_ts is None else self.max_ts + self.cfg.merge_bucket_s
+
+    @property
     def model_version(self) -> str:
         return f"route/cfg-{self.cfg.version}"
 

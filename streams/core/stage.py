@@ -137,6 +137,11 @@ class Stage(Snapshotted):
         raise NotImplementedError
 
     @property
+    def idle_watermark(self) -> float | None:
+        """The watermark it announces once it has gone quiet with its whole log applied."""
+        return self.watermark
+
+    @property
     def verdicts_learned(self) -> int:
         return 0
 

@@ -167,8 +167,18 @@ def read_topic(settings: Settings, topic: str, idle_s: float = 3.0, timeout_s: f
         c.close()
 
 
-def committed(settings: Settings) -> list[int]:
-    """The offset the worker's consumer group has committed on each input partition (0: none yet)."""
+def applied_topic(settings: Settings) -> str:
+    """The topic whose offsets the detect partitions' states record: the routed topic, unless the
+    input is declared murmur2-partitioned."""
+    from streams.topics import routed_topic
+
+    murmur2 = settings.detector.input_partitioner == "murmur2"
+    return settings.input_topic if murmur2 else routed_topic(settings)
+
+
+def committed(settings: Settings, topic: str | None = None) -> list[int]:
+    """The offset the worker's consumer group has committed on each partition of ``topic`` (the input
+    topic by default; 0: none yet)."""
     c = Consumer(
         {
             "bootstrap.servers": settings.bootstrap_servers,
@@ -177,7 +187,7 @@ def committed(settings: Settings) -> list[int]:
         }
     )
     try:
-        tps = [TopicPartition(settings.input_topic, p) for p in range(settings.partitions)]
+        tps = [TopicPartition(topic or settings.input_topic, p) for p in range(settings.partitions)]
         return [max(tp.offset, 0) for tp in c.committed(tps, timeout=10)]
     except KafkaException as exc:
         # On a freshly started broker the group coordinator is still loading: nothing committed yet.

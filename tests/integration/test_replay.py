@@ -137,21 +137,29 @@ def test_replays_from_snapshots_give_the_live_workers_alerts_for_the_day_and_a_w
 
     detector = Detector(settings.partitions, settings.detector, clusters=True, keep_cuts=True)
     list(detector.run(lines))
-    cut_points = {(c.stage, c.partition, c.mark, c.offset) for c in detector.cuts if c.stage == "detect"}
+    # The newest mark each input partition is cut at (the routed topic's offsets, which the worker's
+    # cuts record, do not exist in detect).
+    cut_points = {}
+    for c in detector.cuts:
+        if c.stage == "detect":
+            cut_points[c.partition] = max(cut_points.get(c.partition, c.mark), c.mark)
 
     def listed() -> list[list[str]]:
         return [
             line.split() for line in run_cli(settings, "state", "snapshots").stdout.decode().splitlines()[1:]
         ]
 
-    def live_points() -> set:
-        return {
-            (f[1], int(f[2]), float(f[0].rsplit("@", 1)[1]), int(f[4])) for f in listed() if f[1] == "detect"
-        }
+    def live_points() -> dict:
+        newest = {}
+        for f in listed():
+            if f[1] == "detect":
+                mark = float(f[0].rsplit("@", 1)[1])
+                newest[int(f[2])] = max(newest.get(int(f[2]), mark), mark)
+        return newest
 
     # the last cuts are written as the worker applies the last records, after the last alert
     wait_for(
-        lambda: live_points() == cut_points, 60, "the input partitions cut where detect cuts them", worker
+        lambda: live_points() == cut_points, 60, "the input partitions cut at detect's last marks", worker
     )
     assert {f[1] for f in listed()} == {"detect", "clusters", "swarms"}, "every stage keeps snapshots"
 
