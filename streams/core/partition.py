@@ -18,17 +18,17 @@ import orjson
 from river import drift
 
 from streams.core.buckets import BucketGate
-from streams.core.cluster_wire import InvalidEnvelope, Item, decode_envelope
+from streams.core.cluster_wire import Item
 from streams.core.clusters import Heartbeat, observations
 from streams.core.dedup import RecentIds
 from streams.core.features import ClientFeatures
 from streams.core.partitioner import partition_for
 from streams.core.policy import ClientPolicy, Decision, decision_fields
 from streams.core.records import EVENT_FIELDS, Alert, DeadLetter, Event, Reason, Reroute, Routed
-from streams.core.routing import original_of, timing_problem
+from streams.core.routing import events_of, timing_problem
 from streams.core.scoring import RiskScorer
 from streams.core.stage import InputRecord, Output, Stage
-from streams.core.validate import InvalidEvent, decode_message, parse_event
+from streams.core.validate import InvalidEvent
 from streams.core.verdicts import TrainingExample, Verdict, VerdictBook, decode_label_record
 from streams.errors import CheckpointError
 from streams.settings import DetectorSettings
@@ -119,22 +119,14 @@ class PartitionState(Stage):
             return self._apply_routed(records)
         out = Output()
         for record in self._unapplied(records, out):
-            items, dead = decode_message(record.value)
-            if dead is not None:
-                out.dead_letters.append(_at(dead, record.offset))
-                continue
-            for index, raw in items:
-                self._apply_raw(record, index, raw, out)
+            for event, original, index in events_of(record, out):
+                self._apply_raw(record, event, original, index, out)
             self.cut_at_mark(out)
         return out
 
-    def _apply_raw(self, record: InputRecord, index: int | None, raw: object, out: Output) -> None:
-        original = original_of(record, index, raw)
-        try:
-            event = parse_event(raw)
-        except InvalidEvent as exc:
-            out.dead_letters.append(DeadLetter(original(), "invalid_event", str(exc), record.offset, index))
-            return
+    def _apply_raw(
+        self, record: InputRecord, event: Event, original: Callable[[], bytes], index: int | None, out: Output
+    ) -> None:
         if partition_for(event.client_id, self.partitions) != self.partition:
             out.reroutes.append(Reroute(event.client_id, original()))
             return
@@ -159,15 +151,8 @@ class PartitionState(Stage):
     def _apply_routed(self, records: list[InputRecord]) -> Output:
         """Records of this partition of the routed topic: envelopes of judged events and heartbeats."""
         out = Output()
-        for record in self._unapplied(records, out):
-            try:
-                items = decode_envelope(record.value)
-            except InvalidEnvelope as exc:
-                dead = DeadLetter(record.value or b"", "invalid_routed", str(exc), record.offset)
-                out.dead_letters.append(dead)
-                continue
+        for items in self._envelopes(records, out, "invalid_routed"):
             out.extend(self.feed(items))
-            self.cut_at_mark(out)
         return out
 
     def feed(self, items: list[Item]) -> Output:
@@ -383,7 +368,3 @@ class PartitionState(Stage):
 
 def _merge_order(event: Event) -> tuple[float, str, str]:
     return event.ts, event.event_id, event.client_id
-
-
-def _at(dead: DeadLetter, offset: int) -> DeadLetter:
-    return DeadLetter(dead.value, dead.reason, dead.detail, offset, dead.index)

@@ -12,7 +12,7 @@ chose, so ``detect`` (which routes by murmur2) gives the worker's alerts.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import orjson
 
@@ -41,8 +41,25 @@ def timing_problem(
     return None
 
 
-def original_of(record: InputRecord, index: int | None, raw: object) -> Callable[[], bytes]:
-    """What the producer sent for one event, made only when it is dead-lettered."""
+def events_of(record: InputRecord, out: Output) -> Iterator[tuple[Event, Callable[[], bytes], int | None]]:
+    """The valid events of an input record, each with what the producer sent for it (made only when
+    it is dead-lettered) and its index in an envelope; what is not valid goes to ``out``'s dead
+    letters (not JSON, too large, not an event)."""
+    items, dead = decode_message(record.value)
+    if dead is not None:
+        out.dead_letters.append(DeadLetter(dead.value, dead.reason, dead.detail, record.offset))
+        return
+    for index, raw in items:
+        original = _original(record, index, raw)
+        try:
+            event = parse_event(raw)
+        except InvalidEvent as exc:
+            out.dead_letters.append(DeadLetter(original(), "invalid_event", str(exc), record.offset, index))
+            continue
+        yield event, original, index
+
+
+def _original(record: InputRecord, index: int | None, raw: object) -> Callable[[], bytes]:
     return lambda: record.value if index is None else orjson.dumps(raw)
 
 
@@ -86,21 +103,13 @@ class SourceState(Stage):
         """
         out = Output()
         for record in self._unapplied(records, out):
-            items, dead = decode_message(record.value)
-            if dead is not None:
-                out.dead_letters.append(DeadLetter(dead.value, dead.reason, dead.detail, record.offset))
-                continue
-            for index, raw in items:
-                self._judge(record, index, raw, out)
+            for event, original, index in events_of(record, out):
+                self._judge(record, event, original, index, out)
         return out
 
-    def _judge(self, record: InputRecord, index: int | None, raw: object, out: Output) -> None:
-        original = original_of(record, index, raw)
-        try:
-            event = parse_event(raw)
-        except InvalidEvent as exc:
-            out.dead_letters.append(DeadLetter(original(), "invalid_event", str(exc), record.offset, index))
-            return
+    def _judge(
+        self, record: InputRecord, event: Event, original: Callable[[], bytes], index: int | None, out: Output
+    ) -> None:
         late_after = None if self.max_ts is None else self.max_ts - self.cfg.allowed_lateness_s
         problem = timing_problem(event, record.timestamp, late_after, self.cfg)
         if problem is not None:

@@ -182,6 +182,18 @@ class Stage(Snapshotted):
             self.last_offset = record.offset
             yield record
 
+    def _envelopes(self, records: list[InputRecord], out: Output, dead_reason: str) -> Iterator[list[Item]]:
+        """The items of each envelope past the last offset applied, the state cut after each at a
+        new mark; a record that is not an envelope is dead-lettered under ``dead_reason``."""
+        for record in self._unapplied(records, out):
+            try:
+                items = decode_envelope(record.value)
+            except InvalidEnvelope as exc:
+                out.dead_letters.append(DeadLetter(record.value or b"", dead_reason, str(exc), record.offset))
+                continue
+            yield items
+            self.cut_at_mark(out)
+
     def pass_absent(self, upto: int) -> None:
         """Offsets below ``upto`` not applied yet are not on the broker (removed by retention, or
         transaction markers): nothing to apply, and ``upto`` is the next offset expected.
@@ -228,14 +240,7 @@ class EnvelopeStage(Stage):
 
     def apply(self, records: list[InputRecord]) -> Output:
         out = Output()
-        for record in self._unapplied(records, out):
-            try:
-                items = decode_envelope(record.value)
-            except InvalidEnvelope as exc:
-                dead = DeadLetter(record.value or b"", self.DEAD_REASON, str(exc), record.offset)
-                out.dead_letters.append(dead)
-                continue
+        for items in self._envelopes(records, out, self.DEAD_REASON):
             self._collect(out, self.feed(items))
             out.events += sum(1 for i in items if not isinstance(i, Heartbeat))
-            self.cut_at_mark(out)
         return out
