@@ -5,8 +5,9 @@ from types import SimpleNamespace
 
 from faust.types import TP
 
-from streams.agents import PartitionWorker, lanes
+from streams.agents import PartitionWorker
 from streams.app import create_app
+from streams.lanes import lanes
 from streams.settings import DetectorSettings, Settings
 
 MURMUR2 = replace(DetectorSettings(), input_partitioner="murmur2")
