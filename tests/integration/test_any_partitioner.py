@@ -10,11 +10,13 @@ import subprocess
 import time
 
 import orjson
+import pytest
 
 from streams.topics import ensure_topics
 from tests.integration.conftest import committed, end_offsets, read_topic, wait_for
 from tests.integration.test_pipeline import START, detect_alerts, live_alerts, simulated
 
+pytestmark = pytest.mark.integration
 HOUR = 3600.0
 
 
