@@ -401,9 +401,8 @@ def register(app: App, settings: Settings) -> list[PartitionWorker]:
 
     @app.faust.timer(interval=1.0)
     async def announce_idle_sources() -> None:
-        for worker in workers:
-            if worker.lane.name in ("route", "detect"):  # the stages whose sources are input partitions
-                await worker.announce_idle_sources()
+        for worker in input_lanes(workers):  # the stages whose sources are input partitions
+            await worker.announce_idle_sources()
 
     @app.faust.timer(interval=LABELS_EVERY_S)
     async def read_labels() -> None:
