@@ -29,6 +29,8 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import Counter, defaultdict
+from collections.abc import Mapping
+from typing import Any
 
 import faust
 import orjson
@@ -46,7 +48,7 @@ from streams.lanes import Lane, State, lanes
 from streams.partition_reader import PartitionReader, read_to_end
 from streams.settings import Settings
 from streams.snapshot_store import cut_messages
-from streams.topics import INTERNAL_MAX_MESSAGE_BYTES, ITEMS_PER_ENVELOPE
+from streams.topics import INTERNAL_MAX_MESSAGE_BYTES, ITEMS_PER_ENVELOPE, SENT_AT_HEADER
 
 log = structlog.get_logger(__name__)
 
@@ -112,10 +114,12 @@ class PartitionWorker:
         self.snapshot_bytes: dict[int, int] = {}  # partition -> size of its last snapshot
         self.durable: dict[int, int] = {}  # partition -> next offset its last durable snapshot covers
         self.committed: dict[int, int] = {}  # partition -> next offset this worker last committed
+        self.idle_said_at: dict[int, float] = {}  # partition -> when it last told the next stage it is idle
         self.counters: Counter[str] = Counter()
         self.locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
         self.stream: StreamT | None = None
         self.apply_seconds: Histogram | None = None  # set when the web pages are registered
+        self.send_to_apply_seconds: Histogram | None = None  # ...on the detect lane
         self.reader = PartitionReader(settings.bootstrap_servers, self.topic_name, READ_TIMEOUT_S)
         self.consumer = FaustConsumer(app.faust, self.topic_name)
         self.delivery = Delivery(
@@ -211,6 +215,7 @@ class PartitionWorker:
             self.durable.pop(partition, None)
             self.committed.pop(partition, None)
             self.snapshot_bytes.pop(partition, None)
+            self.idle_said_at.pop(partition, None)
         if partitions:
             log.info("partitions revoked", lane=self.lane.name, partitions=sorted(partitions))
 
@@ -287,12 +292,24 @@ class PartitionWorker:
                     await self._forward(self.router.route(partition, self.lane.forwarded(out), watermark))
                 self._count(partition, out)
             state.pass_absent(run.next_offset)
+            self._observe_send_to_apply(run.acks)
             self.unacked[partition].extend(run.acks)
             self.since_snapshot[partition] += len(run.records)
             due = time.monotonic() - self.snapshot_at[partition] >= self.settings.snapshot_interval_s
             if due or self.since_snapshot[partition] >= self.settings.snapshot_every:
                 await self._snapshot(partition)
             return True
+
+    def _observe_send_to_apply(self, deliveries: list[EventT]) -> None:
+        """Latency of the messages just applied whose producer stamped its send time (only those Faust
+        delivered: a record read from the broker to fill a hole has no delivery)."""
+        if self.send_to_apply_seconds is None:
+            return
+        now = time.time()
+        for delivery in deliveries:
+            sent_at = sent_at_of(delivery.message.headers)
+            if sent_at is not None:
+                self.send_to_apply_seconds.observe(max(0.0, now - sent_at))
 
     async def _emit(self, partition: int, out: Output, source: faust.TopicT) -> None:
         """What applying records of ``source`` gave: reroutes go back to ``source``, on their key's
@@ -342,16 +359,24 @@ class PartitionWorker:
         so buckets close without them."""
         if self.router is None or not self.app.faust.flow_control.is_active():
             return  # during a rebalance the tables may not be recovered yet
+        idle_after_s = self.settings.source_idle_after_s
         for tp in self._assigned():
             partition = tp.partition
             async with self.locks[partition]:
                 state = self._state_for(partition)
-                quiet = self.delivery.quiet_s_of(partition) >= self.settings.source_idle_after_s
+                quiet = self.delivery.quiet_s_of(partition) >= idle_after_s
                 end = self._known_end(tp)
                 applied_all = end is not None and state.last_offset + 1 >= end
-                if quiet and applied_all and not self.router.is_idle(partition):
-                    await self._forward(self.router.idle(partition, state.idle_watermark))
-                    self.counters["idle_announcements"] += 1
+                if not (quiet and applied_all):
+                    continue
+                if self.router.is_idle(partition):
+                    # said again while idle: a next stage restored from a snapshot knows no idle source
+                    if time.monotonic() - self.idle_said_at.get(partition, 0.0) < idle_after_s:
+                        continue
+                    self.router.forget(partition)
+                await self._forward(self.router.idle(partition, state.idle_watermark))
+                self.idle_said_at[partition] = time.monotonic()
+                self.counters["idle_announcements"] += 1
 
     async def _snapshot(self, partition: int) -> None:
         state = self.states.get(partition)
@@ -390,6 +415,25 @@ class PartitionWorker:
         c["redelivered"] += out.redelivered
         for dead in out.dead_letters:
             c[f"dead_letters.{dead.reason}"] += 1
+
+
+def sent_at_of(headers: Any) -> float | None:
+    """The send time a producer stamped in ``SENT_AT_HEADER`` (Faust gives headers as a list of pairs or
+    a mapping); None without one, or when it is not a number.
+
+    >>> sent_at_of([("extractwatch-sent-at", b"1700000000.25")]), sent_at_of({})
+    (1700000000.25, None)
+    >>> sent_at_of({"extractwatch-sent-at": b"soon"}) is None
+    True
+    """
+    pairs = headers.items() if isinstance(headers, Mapping) else (headers or ())
+    for key, value in pairs:
+        if key == SENT_AT_HEADER:
+            try:
+                return float(value)
+            except (TypeError, ValueError):
+                return None
+    return None
 
 
 def register(app: App, settings: Settings) -> list[PartitionWorker]:

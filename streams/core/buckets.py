@@ -32,6 +32,14 @@ class BucketGate:
         self.next_bucket: int | None = None  # the oldest bucket not yet released
         self.late = 0  # items for a bucket already released, put in the next open one
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Idle marks are not kept in a snapshot: they judge the wall clock of the run that heard
+        them. A source restored as idle would let the busy ones release buckets before its own
+        backlog (a catch-up after a restart) reached the gate, and its events would come too late
+        for them. A restored gate waits for every source until an idle one says so again (the
+        sources repeat their idle heartbeats while idle)."""
+        return {**self.__dict__, "idle_sources": set()}
+
     @property
     def closed_through(self) -> float | None:
         """Every bucket ending at or before this time has been released."""
