@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
 
-.PHONY: help install kafka-up kafka-down run train test test-tools eval eval-swarm-sizes soak lint clean
+.PHONY: help install kafka-up kafka-down run train test test-tools eval eval-swarm-sizes soak bench lint clean
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -52,6 +52,9 @@ eval-swarm-sizes: $(STAMP) ## swarms of 22 and 961 accounts, the ends of the clu
 
 soak: $(STAMP) kafka-up ## a worker for 1 h at 1,000 events/s with client churn and 10 min expiry; RSS, lag, snapshots, clients in docs/soak/
 	$(BIN)/python -m streams.soak --minutes 60 --rate 1000 --expiry-s 600 --out docs/soak
+
+bench: $(STAMP) kafka-up ## throughput, latency and state size on the real broker, side by side (~25 min); bench/results.json
+	$(BIN)/extractwatch bench
 
 lint: $(STAMP) ## ruff
 	$(BIN)/ruff check streams models tests

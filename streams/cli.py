@@ -300,6 +300,12 @@ def cmd_dlq_resend(settings: Settings, args: argparse.Namespace) -> int:
     return 1 if report.failed else 0
 
 
+def cmd_bench(settings: Settings, args: argparse.Namespace) -> int:
+    from streams.bench.cli import main
+
+    return main(settings, args.quick)
+
+
 def cmd_topics(settings: Settings, _args: argparse.Namespace) -> int:
     from streams.topics import ensure_topics
 
@@ -458,6 +464,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_pagerduty_sim)
 
     sub.add_parser("topics", help="create the project's topics if missing").set_defaults(func=cmd_topics)
+
+    p = sub.add_parser("bench", help="throughput, latency and state size on the real broker (make bench)")
+    p.add_argument("--quick", action="store_true", help="a few seconds a run, written to bench/quick.json")
+    p.set_defaults(func=cmd_bench)
 
     state = sub.add_parser("state", help="inspect the worker's per-partition state").add_subparsers(
         dest="state_command", required=True

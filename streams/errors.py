@@ -19,3 +19,7 @@ class DeliveryError(ExtractwatchError):
 
 class InputFileError(ExtractwatchError):
     """A file given on the command line cannot be used; the message says what to change in it."""
+
+
+class BenchError(ExtractwatchError):
+    """A benchmark run could not be measured: a process died, or never started working."""

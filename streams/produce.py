@@ -38,11 +38,13 @@ def record_timestamp_ms(ts: float | None, now: float) -> int:
 class InputPublisher:
     """Publishes events one per message, or packed into envelopes of up to ``batch`` events."""
 
-    def __init__(self, settings: Settings, topic: str | None = None, batch: int = 1):
+    def __init__(
+        self, settings: Settings, topic: str | None = None, batch: int = 1, **producer_config: object
+    ):
         self.settings = settings
         self.topic = topic or settings.input_topic
         self.batch = max(1, batch)
-        self.producer = producer(settings)
+        self.producer = producer(settings, **producer_config)
         self.report = ProduceReport()
         self._envelopes: dict[int, list[tuple[bytes, float | None, str]]] = {}  # line, ts, client
 
@@ -109,9 +111,14 @@ class InputPublisher:
 
 
 def publish(
-    settings: Settings, lines: Iterable[bytes], topic: str | None = None, batch: int = 1
+    settings: Settings,
+    lines: Iterable[bytes],
+    topic: str | None = None,
+    batch: int = 1,
+    **producer_config: object,
 ) -> ProduceReport:
-    publisher = InputPublisher(settings, topic, batch)
+    """``producer_config`` overrides librdkafka settings (e.g. another ``partitioner``)."""
+    publisher = InputPublisher(settings, topic, batch, **producer_config)
     publisher.ensure_topic()
     for line in lines:
         publisher.publish_line(line)

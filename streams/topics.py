@@ -23,6 +23,9 @@ SWARM_STATE_TABLE = "swarm-state"  # ...and of the swarm stage's (one partition)
 # Envelopes of the internal topics (routed events, observations, decisions) are cut to this many items
 # and, when larger, halved until under half of those topics' message limit.
 ITEMS_PER_ENVELOPE = 4000
+# A producer may stamp each input message with its wall-clock send time (seconds, as text) in this
+# header: the worker then observes send-to-apply latency (the Kafka timestamp holds the event time).
+SENT_AT_HEADER = "extractwatch-sent-at"
 INTERNAL_MAX_MESSAGE_BYTES = 2 * MIB
 
 

@@ -1,0 +1,126 @@
+"""State memory per tracked client: the snapshot bytes of a partition holding ``n`` clients with a full
+history, less those of the same partition holding none, divided by ``n``.
+
+Feeding every one of a million clients hundreds of events would take hours, so one real client's
+history is fed through the core (the busiest client of the benchmark's events: rings full), and the
+other clients are copies of it with every string, integer and float it holds replaced by a random
+one of the same size. The copies then cost what a distinct client costs: identical copies would
+compress to almost nothing in the snapshot's zlib stream.
+"""
+
+from __future__ import annotations
+
+import pickle
+import random
+import sys
+from collections import Counter, deque
+from dataclasses import fields, is_dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from streams.core.partition import ClientState, PartitionState
+from streams.core.stage import InputRecord
+from streams.settings import DetectorSettings
+
+HISTORY_EVENTS = 600  # a client's events fed through the core: more than its longest ring holds
+_HEX = "0123456789abcdef"
+_PROBE_CLIENTS = 1000  # clients made before judging whether all of them fit in memory
+_SNAPSHOT_HEADROOM = 1.3  # ...with the pickle and the compressed snapshot made from them
+_OWNED_MODULES = ("streams", "river")  # objects of these packages are walked into; others kept
+
+
+def scrambled(value: Any, rng: random.Random) -> Any:
+    """``value`` with every string, integer and float in it (through dicts, deques, lists, tuples and
+    the objects of our own and River's classes) replaced by a random one of the same size and type;
+    anything else is kept as it is.
+
+    >>> rng = random.Random(1)
+    >>> out = scrambled({"ab12": [7, 2.5, "x"]}, rng)
+    >>> [(len(k), [type(v) for v in vs]) for k, vs in out.items()]
+    [(4, [<class 'int'>, <class 'float'>, <class 'str'>])]
+    >>> out != {"ab12": [7, 2.5, "x"]}
+    True
+    """
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, str):
+        return "".join(rng.choices(_HEX, k=len(value)))
+    if isinstance(value, int):
+        return rng.getrandbits(max(1, value.bit_length()))
+    if isinstance(value, float):
+        return value * rng.uniform(0.5, 1.5)
+    if isinstance(value, deque):
+        return deque((scrambled(v, rng) for v in value), maxlen=value.maxlen)
+    if isinstance(value, (list, tuple)):
+        return type(value)(scrambled(v, rng) for v in value)
+    if isinstance(value, (dict, Counter)):
+        return type(value)((scrambled(k, rng), scrambled(v, rng)) for k, v in value.items())
+    if type(value).__module__.split(".")[0] in _OWNED_MODULES:
+        for name in _attributes(value):
+            object.__setattr__(value, name, scrambled(getattr(value, name), rng))
+    return value
+
+
+def _attributes(obj: Any) -> list[str]:
+    """The names an object of ours (or River's) keeps its data under: dataclass fields, slots, dict."""
+    if is_dataclass(obj):
+        return [f.name for f in fields(obj)]
+    slots = [name for cls in type(obj).__mro__ for name in getattr(cls, "__slots__", ())]
+    return [name for name in slots if hasattr(obj, name)] + list(getattr(obj, "__dict__", {}))
+
+
+def busiest_client_history(events_file: Path, most: int = HISTORY_EVENTS) -> list[bytes]:
+    """The first ``most`` events of the client with the most events in the file."""
+    by_client: dict[str, list[bytes]] = {}
+    with events_file.open("rb") as f:
+        for line in f:
+            client = orjson.loads(line)["client_id"]
+            history = by_client.setdefault(client, [])
+            if len(history) < most:
+                history.append(line)
+    return max(by_client.values(), key=len)
+
+
+def fed_client(history: list[bytes], cfg: DetectorSettings) -> tuple[PartitionState, ClientState]:
+    """A one-partition state, and the client it holds after its history went through the core (read
+    straight, as from a murmur2-partitioned input: the merge's gate only delays events)."""
+    state = PartitionState(0, 1, replace(cfg, input_partitioner="murmur2"))
+    records = [InputRecord(i, orjson.loads(line)["ts"], line) for i, line in enumerate(history)]
+    state.apply(records)
+    (client,) = state.clients.values()
+    return state, client
+
+
+def bytes_per_client(state: PartitionState, template: ClientState, n: int, seed: int = 1) -> float | None:
+    """Snapshot bytes per client of ``state`` holding ``n`` scrambled copies of ``template``; None
+    (and why, on stderr) when ``n`` such clients would not fit in the memory available."""
+    rng = random.Random(seed)
+    pickled = pickle.dumps(template, protocol=pickle.HIGHEST_PROTOCOL)
+    state.clients = {}
+    empty = len(state.snapshot())
+    before = _memory_kb("VmRSS")
+    for i in range(n):
+        client = scrambled(pickle.loads(pickled), rng)  # noqa: S301 (our own bytes, just made)
+        state.clients[f"client_{i:08d}_{rng.getrandbits(32):08x}"] = client
+        if i + 1 == _PROBE_CLIENTS and n > _PROBE_CLIENTS:
+            need_kb = (_memory_kb("VmRSS") - before) / _PROBE_CLIENTS * n * _SNAPSHOT_HEADROOM
+            if need_kb > _memory_kb("MemAvailable", "/proc/meminfo"):
+                print(
+                    f"state size at {n:,} clients: skipped, it needs about {need_kb / 2**20:,.0f} GiB of "
+                    f"memory ({_memory_kb('MemAvailable', '/proc/meminfo') / 2**20:,.0f} GiB available)",
+                    file=sys.stderr,
+                )
+                state.clients = {}
+                return None
+    size = len(state.snapshot())
+    state.clients = {}
+    return (size - empty) / n
+
+
+def _memory_kb(field: str, path: str = "/proc/self/status") -> float:
+    for line in Path(path).read_text().splitlines():
+        if line.startswith(field + ":"):
+            return float(line.split()[1])
+    raise OSError(f"no {field} in {path}")
