@@ -29,6 +29,15 @@ def test_same_events_give_the_same_alerts():
     assert first and first == second
 
 
+def test_the_alerts_do_not_depend_on_how_lines_are_grouped_into_runs():
+    lines, _ = simulated_lines(seed=4, hours=3)
+    whole = Detector(6, DetectorSettings()).run(lines)
+    one_by_one = Detector(6, DetectorSettings())
+    single = [a for line in lines for a in one_by_one.feed_line(line)] + one_by_one.finish()
+    in_runs = {a.alert_id: a.to_dict() for a in whole}
+    assert in_runs and in_runs == {a.alert_id: a.to_dict() for a in single}
+
+
 def test_bad_lines_are_collected_not_raised():
     detector = Detector(6, DetectorSettings())
     list(detector.run([b"garbage", b'{"client_id": "x"}']))
