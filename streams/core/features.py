@@ -6,6 +6,7 @@ Each feature says what it catches; the README's feature table is the same list.
 from __future__ import annotations
 
 import math
+from array import array
 from collections import Counter, deque
 from dataclasses import dataclass, field
 
@@ -93,6 +94,35 @@ class _Ewm:
     @property
     def std(self) -> float:
         return math.sqrt(self.var)
+
+
+class _HashRing:
+    """The last ``size`` 64-bit hashes, packed 8 bytes each (a deque of hex strings takes eight times
+    that in a snapshot, and more in memory).
+
+    >>> ring = _HashRing(2)
+    >>> for h in (1, 2, 3):
+    ...     ring.append(h)
+    >>> 1 in ring, 3 in ring, len(ring)
+    (False, True, 2)
+    """
+
+    __slots__ = ("size", "hashes")
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.hashes = array("Q")
+
+    def __contains__(self, h: int) -> bool:
+        return h in self.hashes
+
+    def __len__(self) -> int:
+        return len(self.hashes)
+
+    def append(self, h: int) -> None:
+        if len(self.hashes) >= self.size:
+            del self.hashes[0]
+        self.hashes.append(h)
 
 
 class _DecayedCount:
@@ -265,7 +295,7 @@ class ClientFeatures:
     reasoning: _Ewm = field(default_factory=_Ewm)
     simhashes: deque = field(default_factory=lambda: deque(maxlen=_RING))
     templates: deque = field(default_factory=lambda: deque(maxlen=_RING))
-    exact: deque = field(default_factory=lambda: deque(maxlen=_EXACT_RING))
+    exact: _HashRing = field(default_factory=lambda: _HashRing(_EXACT_RING))  # first 64 bits of sha256
     prompts: int = 0
     distinct_prompts: NUnique = field(default_factory=lambda: NUnique(error_rate=_SKETCH_ERROR, seed=1))
     topics: _DecayedHistogram = field(
@@ -333,8 +363,9 @@ class ClientFeatures:
             self.near_duplicate.update(1.0 if near else 0.0)
             self.simhashes.append(e.prompt_simhash)
         if e.prompt_sha256 is not None and int(e.prompt_sha256[:2], 16) < _EXACT_SAMPLE_BELOW:
-            self.exact_repeat.update(1.0 if e.prompt_sha256 in self.exact else 0.0)
-            self.exact.append(e.prompt_sha256)
+            prefix = int(e.prompt_sha256[:16], 16)  # a repeat of 64 bits of sha256 is a repeat
+            self.exact_repeat.update(1.0 if prefix in self.exact else 0.0)
+            self.exact.append(prefix)
         if e.template is not None:
             self.template_reuse.update(1.0 if e.template in self.templates else 0.0)
             self.templates.append(e.template)

@@ -52,8 +52,9 @@ class ClientState:
 
 
 class PartitionState(Stage):
-    # 3: a learned classifier and per-request features; 4: labels topic offset; 5: ids; 6: routed events
-    STATE_FORMAT = 6
+    # 3: a learned classifier and per-request features; 4: labels topic offset; 5: ids; 6: routed events;
+    # 7: exact-repeat hashes packed as 64-bit numbers
+    STATE_FORMAT = 7
     STAGE = "detect"
 
     def __init__(

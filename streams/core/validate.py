@@ -70,7 +70,7 @@ def parse_event(raw: Any) -> Event:
         stop_reason=_opt(raw, "stop_reason", str),
         latency_ms=_number(raw, "latency_ms", minimum=0.0),
         account_created_at=timestamp(raw, "account_created_at", required=False),
-        prompt_sha256=_opt(raw, "prompt_sha256", str),
+        prompt_sha256=_sha256(_opt(raw, "prompt_sha256", str)),
         prompt_simhash=_hex64(simhash_hex) if simhash_hex is not None else None,
     )
     if prompt is not None:
@@ -168,6 +168,23 @@ def _ip(raw: dict) -> str:
         ipaddress.ip_address(value)
     except ValueError as exc:
         raise InvalidEvent("ip is not an IPv4 or IPv6 address") from exc
+    return value
+
+
+_HEX_DIGITS = frozenset("0123456789abcdef")
+
+
+def _sha256(value: str | None) -> str | None:
+    """A digest sent by the producer, lower-cased: the features read its first 64 bits as a number.
+
+    >>> _sha256("AB" * 32) == "ab" * 32
+    True
+    """
+    if value is None:
+        return None
+    value = value.lower()
+    if not 16 <= len(value) <= 128 or not _HEX_DIGITS.issuperset(value):
+        raise InvalidEvent("prompt_sha256 must be 16 to 128 hexadecimal digits")
     return value
 
 

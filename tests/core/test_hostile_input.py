@@ -34,7 +34,8 @@ wrong_values = st.one_of(
     st.lists(INT64, max_size=3),
     st.dictionaries(st.text(max_size=5), INT64, max_size=3),
 )
-FIELDS = sorted(raw_event())
+# every field a producer may send, the optional pre-hashed prompt among them
+FIELDS = sorted({*raw_event(), "prompt_sha256", "prompt_simhash"})
 
 
 @st.composite
@@ -45,7 +46,7 @@ def broken_events(draw) -> dict:
         if draw(st.booleans()):
             event[name] = draw(wrong_values)
         else:
-            del event[name]
+            event.pop(name, None)
     if draw(st.booleans()):
         event["prompt_tokens"] = draw(st.integers(min_value=-(10**9), max_value=-1))
     return event

@@ -85,3 +85,8 @@ def test_oversized_message_is_a_dead_letter():
 def test_tombstone_is_a_dead_letter():
     _, dead = decode_message(None)
     assert dead.reason == "invalid_json"
+
+
+def test_a_prompt_sha256_that_is_not_hexadecimal_is_an_invalid_event():
+    with pytest.raises(InvalidEvent, match="prompt_sha256"):
+        parse_event(raw_event(prompt_sha256="zz-not-a-digest-at-all"))
