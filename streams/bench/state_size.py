@@ -13,6 +13,7 @@ from __future__ import annotations
 import pickle
 import random
 import sys
+from array import array
 from collections import Counter, deque
 from dataclasses import fields, is_dataclass, replace
 from pathlib import Path
@@ -32,8 +33,8 @@ _OWNED_MODULES = ("streams", "river")  # objects of these packages are walked in
 
 
 def scrambled(value: Any, rng: random.Random) -> Any:
-    """``value`` with every string, integer and float in it (through dicts, deques, lists, tuples and
-    the objects of our own and River's classes) replaced by a random one of the same size and type;
+    """``value`` with every string, integer and float in it (through dicts, deques, lists, tuples,
+    arrays and the objects of our own and River's classes) replaced by a random one of the same size and type;
     anything else is kept as it is.
 
     >>> rng = random.Random(1)
@@ -41,6 +42,8 @@ def scrambled(value: Any, rng: random.Random) -> Any:
     >>> [(len(k), [type(v) for v in vs]) for k, vs in out.items()]
     [(4, [<class 'int'>, <class 'float'>, <class 'str'>])]
     >>> out != {"ab12": [7, 2.5, "x"]}
+    True
+    >>> scrambled(array("Q", [1, 2]), rng) != array("Q", [1, 2])
     True
     """
     if isinstance(value, bool) or value is None:
@@ -51,6 +54,12 @@ def scrambled(value: Any, rng: random.Random) -> Any:
         return rng.getrandbits(max(1, value.bit_length()))
     if isinstance(value, float):
         return value * rng.uniform(0.5, 1.5)
+    if isinstance(value, array):
+        bits = value.itemsize * 8
+        if value.typecode in "fd":
+            return array(value.typecode, (v * rng.uniform(0.5, 1.5) for v in value))
+        signed = value.typecode.islower()
+        return array(value.typecode, (rng.getrandbits(bits - signed) for _ in value))
     if isinstance(value, deque):
         return deque((scrambled(v, rng) for v in value), maxlen=value.maxlen)
     if isinstance(value, (list, tuple)):
