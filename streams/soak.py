@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import os
 import random
 import signal
 import subprocess
@@ -29,12 +28,13 @@ import sys
 import time
 import urllib.request
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import orjson
 from confluent_kafka import Producer
 
+from streams.bench.processes import settings_env
 from streams.progress import Progress
 from streams.settings import Settings
 from streams.topics import ensure_topics
@@ -83,20 +83,6 @@ class Population:
                 "prompt_simhash": f"{rng.getrandbits(64):016x}",
             },
         )
-
-
-def worker_env(settings: Settings, expiry_s: float, lateness_s: float, port: int) -> dict[str, str]:
-    return {
-        **os.environ,
-        "EXTRACTWATCH_BOOTSTRAP_SERVERS": settings.bootstrap_servers,
-        "EXTRACTWATCH_APP_ID": settings.app_id,
-        "EXTRACTWATCH_INPUT_TOPIC": settings.input_topic,
-        "EXTRACTWATCH_ALERTS_TOPIC": settings.alerts_topic,
-        "EXTRACTWATCH_LABELS_TOPIC": settings.labels_topic,
-        "EXTRACTWATCH_WEB_PORT": str(port),
-        "EXTRACTWATCH_DETECTOR_CLIENT_IDLE_EXPIRY_S": str(expiry_s),
-        "EXTRACTWATCH_DETECTOR_ALLOWED_LATENESS_S": str(lateness_s),
-    }
 
 
 def scrape(port: int) -> dict[str, float] | None:
@@ -189,10 +175,15 @@ def run(args: argparse.Namespace) -> dict:
     )
     ensure_topics(settings)
     port = args.port or base.web_port + 100
+    env = settings_env(
+        replace(settings, web_port=port),
+        EXTRACTWATCH_DETECTOR_CLIENT_IDLE_EXPIRY_S=str(args.expiry_s),
+        EXTRACTWATCH_DETECTOR_ALLOWED_LATENESS_S=str(args.lateness_s),
+    )
     log = (out / "worker.log").open("wb")
     worker = subprocess.Popen(
         [sys.executable, "-m", "streams.cli", "worker"],
-        env=worker_env(settings, args.expiry_s, args.lateness_s, port),
+        env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
     )
