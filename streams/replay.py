@@ -25,7 +25,7 @@ import orjson
 
 from streams.core.cluster_partition import ClusterPartitionState
 from streams.core.cluster_wire import decode_envelope
-from streams.core.detector import Detector
+from streams.core.detector import RUN_LINES, Detector
 from streams.core.partition import PartitionState
 from streams.core.records import Alert, Routed
 from streams.core.stage import InputRecord, SnapshotCut
@@ -167,20 +167,32 @@ def replay_records(
     is applied to its own Kafka partition's state at its offset, as the live worker does."""
     detector = resume or Detector(settings.partitions, settings.detector, clusters=settings.clusters)
     stop_at = window.end + settings.detector.allowed_lateness_s
-    for record in records:
-        if record.ts >= stop_at:
-            break
-        if resume is None:
-            alerts = detector.feed_line(record.value)
-        else:
-            input_record = InputRecord(record.offset, record.timestamp, record.value)
-            alerts = detector.feed_record(record.partition, input_record)
+    for alerts in _alerts_of(detector, records, stop_at, fresh=resume is None):
         for alert in alerts:
             if wanted(alert, window, client):
                 yield replace(alert, replay=True)
-    for alert in detector.finish():
-        if wanted(alert, window, client):
-            yield replace(alert, replay=True)
+
+
+def _alerts_of(
+    detector: Detector, records: Iterable[HistoryRecord], stop_at: float, fresh: bool
+) -> Iterator[list[Alert]]:
+    """Fresh: the records' values as lines, in runs as ``detect`` applies them; resumed: each record
+    at its offset of its own partition. Then the end of the input."""
+    lines: list[bytes] = []
+    for record in records:
+        if record.ts >= stop_at:
+            break
+        if fresh:
+            lines.append(record.value)
+            if len(lines) >= RUN_LINES:
+                yield detector.feed_lines(lines)
+                lines = []
+        else:
+            yield detector.feed_record(
+                record.partition, InputRecord(record.offset, record.timestamp, record.value)
+            )
+    yield detector.feed_lines(lines)
+    yield detector.finish()
 
 
 def replay_topic(
