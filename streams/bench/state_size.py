@@ -1,5 +1,5 @@
-"""State memory per tracked client: the snapshot bytes of a partition holding ``n`` clients with a full
-history, less those of the same partition holding none, divided by ``n``.
+"""State memory per tracked client: what ``n`` clients with a full history add to a snapshot, divided by
+``n``.
 
 Feeding every one of a million clients hundreds of events would take hours, so one real client's
 history is fed through the core (the busiest client of the benchmark's events: rings full), and the
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pickle
 import random
-import sys
+import zlib
 from array import array
 from collections import Counter, deque
 from dataclasses import fields, is_dataclass, replace
@@ -27,8 +27,7 @@ from streams.settings import DetectorSettings
 
 HISTORY_EVENTS = 600  # a client's events fed through the core: more than its longest ring holds
 _HEX = "0123456789abcdef"
-_PROBE_CLIENTS = 1000  # clients made before judging whether all of them fit in memory
-_SNAPSHOT_HEADROOM = 1.3  # ...with the pickle and the compressed snapshot made from them
+POOL = 2000  # distinct scrambled copies cycled through
 _OWNED_MODULES = ("streams", "river")  # objects of these packages are walked into; others kept
 
 
@@ -92,44 +91,43 @@ def busiest_client_history(events_file: Path, most: int = HISTORY_EVENTS) -> lis
     return max(by_client.values(), key=len)
 
 
-def fed_client(history: list[bytes], cfg: DetectorSettings) -> tuple[PartitionState, ClientState]:
-    """A one-partition state, and the client it holds after its history went through the core (read
+def fed_client(history: list[bytes], cfg: DetectorSettings) -> ClientState:
+    """The client after its history went through the core (in a one-partition state that reads it
     straight, as from a murmur2-partitioned input: the merge's gate only delays events)."""
     state = PartitionState(0, 1, replace(cfg, input_partitioner="murmur2"))
     records = [InputRecord(i, orjson.loads(line)["ts"], line) for i, line in enumerate(history)]
     state.apply(records)
     (client,) = state.clients.values()
-    return state, client
+    return client
 
 
-def bytes_per_client(state: PartitionState, template: ClientState, n: int, seed: int = 1) -> float | None:
-    """Snapshot bytes per client of ``state`` holding ``n`` scrambled copies of ``template``; None
-    (and why, on stderr) when ``n`` such clients would not fit in the memory available."""
+def bytes_per_client(template: ClientState, n: int, seed: int = 1) -> float:
+    """Snapshot bytes per client for ``n`` clients, each a scrambled copy of ``template``, written as a
+    snapshot writes them (pickled, zlib level 3) but streamed, so that no more than ``POOL`` copies
+    are ever held: ``n`` entries cycle through the pool, each pickled afresh (memo cleared). zlib
+    looks back 32 KB, a few clients, so a copy ``POOL`` clients back cannot shrink the next one."""
     rng = random.Random(seed)
     pickled = pickle.dumps(template, protocol=pickle.HIGHEST_PROTOCOL)
-    state.clients = {}
-    empty = len(state.snapshot())
-    before = _memory_kb("VmRSS")
+    pool = [scrambled(pickle.loads(pickled), rng) for _ in range(min(n, POOL))]  # noqa: S301 (ours)
+    sink = _CompressedSize()
+    pickler = pickle.Pickler(sink, protocol=pickle.HIGHEST_PROTOCOL)
     for i in range(n):
-        client = scrambled(pickle.loads(pickled), rng)  # noqa: S301 (our own bytes, just made)
-        state.clients[f"client_{i:08d}_{rng.getrandbits(32):08x}"] = client
-        if i + 1 == _PROBE_CLIENTS and n > _PROBE_CLIENTS:
-            need_kb = (_memory_kb("VmRSS") - before) / _PROBE_CLIENTS * n * _SNAPSHOT_HEADROOM
-            if need_kb > _memory_kb("MemAvailable", "/proc/meminfo"):
-                print(
-                    f"state size at {n:,} clients: skipped, it needs about {need_kb / 2**20:,.0f} GiB of "
-                    f"memory ({_memory_kb('MemAvailable', '/proc/meminfo') / 2**20:,.0f} GiB available)",
-                    file=sys.stderr,
-                )
-                state.clients = {}
-                return None
-    size = len(state.snapshot())
-    state.clients = {}
-    return (size - empty) / n
+        pickler.dump((f"client_{i:08d}_{rng.getrandbits(32):08x}", pool[i % len(pool)]))
+        pickler.clear_memo()
+    return sink.close() / n
 
 
-def _memory_kb(field: str, path: str = "/proc/self/status") -> float:
-    for line in Path(path).read_text().splitlines():
-        if line.startswith(field + ":"):
-            return float(line.split()[1])
-    raise OSError(f"no {field} in {path}")
+class _CompressedSize:
+    """A file that compresses what is written to it as a snapshot does, keeping only the size."""
+
+    def __init__(self) -> None:
+        self.compressor = zlib.compressobj(3)
+        self.size = 0
+
+    def write(self, data: bytes) -> int:
+        self.size += len(self.compressor.compress(data))
+        return len(data)
+
+    def close(self) -> int:
+        self.size += len(self.compressor.flush())
+        return self.size
