@@ -114,7 +114,6 @@ class PartitionWorker:
         self.snapshot_bytes: dict[int, int] = {}  # partition -> size of its last snapshot
         self.durable: dict[int, int] = {}  # partition -> next offset its last durable snapshot covers
         self.committed: dict[int, int] = {}  # partition -> next offset this worker last committed
-        self.idle_said_at: dict[int, float] = {}  # partition -> when it last told the next stage it is idle
         self.counters: Counter[str] = Counter()
         self.locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
         self.stream: StreamT | None = None
@@ -215,7 +214,6 @@ class PartitionWorker:
             self.durable.pop(partition, None)
             self.committed.pop(partition, None)
             self.snapshot_bytes.pop(partition, None)
-            self.idle_said_at.pop(partition, None)
         if partitions:
             log.info("partitions revoked", lane=self.lane.name, partitions=sorted(partitions))
 
@@ -359,24 +357,19 @@ class PartitionWorker:
         so buckets close without them."""
         if self.router is None or not self.app.faust.flow_control.is_active():
             return  # during a rebalance the tables may not be recovered yet
-        idle_after_s = self.settings.source_idle_after_s
         for tp in self._assigned():
             partition = tp.partition
             async with self.locks[partition]:
                 state = self._state_for(partition)
-                quiet = self.delivery.quiet_s_of(partition) >= idle_after_s
+                quiet = self.delivery.quiet_s_of(partition) >= self.settings.source_idle_after_s
                 end = self._known_end(tp)
                 applied_all = end is not None and state.last_offset + 1 >= end
-                if not (quiet and applied_all):
-                    continue
-                if self.router.is_idle(partition):
-                    # said again while idle: a next stage restored from a snapshot knows no idle source
-                    if time.monotonic() - self.idle_said_at.get(partition, 0.0) < idle_after_s:
-                        continue
-                    self.router.forget(partition)
-                await self._forward(self.router.idle(partition, state.idle_watermark))
-                self.idle_said_at[partition] = time.monotonic()
-                self.counters["idle_announcements"] += 1
+                # Said once per assignment: a rebalance revokes every partition (aiokafka's eager
+                # protocol), so a next stage restored from a snapshot, which keeps no idle marks,
+                # hears it again from the new assignment.
+                if quiet and applied_all and not self.router.is_idle(partition):
+                    await self._forward(self.router.idle(partition, state.idle_watermark))
+                    self.counters["idle_announcements"] += 1
 
     async def _snapshot(self, partition: int) -> None:
         state = self.states.get(partition)

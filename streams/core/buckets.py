@@ -36,8 +36,8 @@ class BucketGate:
         """Idle marks are not kept in a snapshot: they judge the wall clock of the run that heard
         them. A source restored as idle would let the busy ones release buckets before its own
         backlog (a catch-up after a restart) reached the gate, and its events would come too late
-        for them. A restored gate waits for every source until an idle one says so again (the
-        sources repeat their idle heartbeats while idle)."""
+        for them. A restored gate waits for every source until an idle one says so again (a source
+        says it once per assignment of its partition, and a restore follows a new assignment)."""
         return {**self.__dict__, "idle_sources": set()}
 
     @property

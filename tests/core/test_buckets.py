@@ -24,7 +24,7 @@ def test_a_live_gate_releases_past_an_idle_source():
     assert gate.hear(Heartbeat(1, 30.0)) == [(15, ["from 1"])]
 
 
-def test_a_source_saying_again_it_is_idle_releases_a_restored_gate():
+def test_an_idle_source_heard_after_the_restore_releases_a_restored_gate():
     gate = pickle.loads(pickle.dumps(BucketGate(sources=2, bucket_s=1.0)))
     gate.offer("from 1", bucket=15, dedup=1, position=1)
     gate.hear(Heartbeat(0, 10.0))

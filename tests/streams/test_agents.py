@@ -1,6 +1,5 @@
 """The worker's wiring, built without a broker (a Faust app connects only when it starts)."""
 
-import asyncio
 from dataclasses import replace
 from types import SimpleNamespace
 
@@ -52,34 +51,3 @@ def test_a_partition_revoked_under_the_timer_has_no_fetched_end():
         SimpleNamespace(faust=SimpleNamespace(consumer=SimpleNamespace(highwater=revoked))), settings, route
     )
     assert worker._fetched_end(TP(route.topic.get_topic_name(), 0)) is None
-
-
-def test_an_idle_partition_says_so_again_each_idle_period_and_not_in_between():
-    # Stand-ins for Faust's consumer and the partition's state (no broker): partition 0 has applied
-    # its whole (empty) log and nothing has arrived for longer than the idle period.
-    settings = Settings(app_id="wiring-test", source_idle_after_s=0.2)
-    (route, *_rest) = lanes(create_app(settings), settings)
-    tp = TP(route.topic.get_topic_name(), 0)
-    consumer = SimpleNamespace(assignment=lambda: [tp], highwater=lambda _tp: 0)
-    app = SimpleNamespace(
-        faust=SimpleNamespace(consumer=consumer, flow_control=SimpleNamespace(is_active=lambda: True))
-    )
-    worker = PartitionWorker(app, settings, route)
-    worker._state_for = lambda _partition: SimpleNamespace(last_offset=-1, idle_watermark=5.0)
-    worker.delivery.quiet_s_of = lambda _partition: 60.0
-    said = []
-
-    async def forward(routed):
-        said.extend(item for items in routed.values() for item in items)
-
-    worker._forward = forward
-
-    async def three_timer_ticks():
-        await worker.announce_idle_sources()
-        await worker.announce_idle_sources()  # within the idle period: nothing new to say
-        await asyncio.sleep(0.25)
-        await worker.announce_idle_sources()
-
-    asyncio.run(three_timer_ticks())
-    assert len(said) == 2 * settings.partitions  # one heartbeat to every detect partition, twice
-    assert all(beat.idle and beat.watermark == 5.0 for beat in said)
