@@ -280,6 +280,8 @@ class PartitionWorker:
                 runs = apply_by_bucket(state, run.records, self.settings.detector.snapshot_mark_s)
             if self.apply_seconds is not None:
                 self.apply_seconds.observe(time.perf_counter() - started)
+            if self.router is not None:
+                await self._wake_idle_with_backlog()
             for out, watermark in runs:
                 await self._emit(partition, out, self.lane.topic)
                 if self.states.get(partition) is not state:
@@ -297,6 +299,21 @@ class PartitionWorker:
             if due or self.since_snapshot[partition] >= self.settings.snapshot_every:
                 await self._snapshot(partition)
             return True
+
+    async def _wake_idle_with_backlog(self) -> None:
+        """Partitions announced idle that have records waiting are said busy again before this lane
+        forwards anything more: otherwise the next stage, hearing only the partitions routed first,
+        would release buckets past the waiting records' events (a stream resuming on every input
+        partition at once, as after a pause)."""
+        for tp in self._assigned():
+            other = tp.partition
+            state = self.states.get(other)
+            if state is None or not self.router.is_idle(other):
+                continue
+            end = self._known_end(tp)
+            if end is not None and end > state.last_offset + 1:
+                await self._forward(self.router.route(other, [], state.watermark))
+                self.counters["idle_woken"] += 1
 
     def _observe_send_to_apply(self, deliveries: list[EventT]) -> None:
         """Latency of the messages just applied whose producer stamped its send time (only those Faust

@@ -1,5 +1,6 @@
 """The worker's wiring, built without a broker (a Faust app connects only when it starts)."""
 
+import asyncio
 from dataclasses import replace
 from types import SimpleNamespace
 
@@ -51,3 +52,28 @@ def test_a_partition_revoked_under_the_timer_has_no_fetched_end():
         SimpleNamespace(faust=SimpleNamespace(consumer=SimpleNamespace(highwater=revoked))), settings, route
     )
     assert worker._fetched_end(TP(route.topic.get_topic_name(), 0)) is None
+
+
+def test_an_idle_partition_with_records_waiting_is_said_busy_before_another_forwards():
+    # Stand-ins for Faust's consumer and the partitions' states (no broker): partition 1 was
+    # announced idle and the last fetch shows records it has not applied yet.
+    settings = Settings(app_id="wiring-test")
+    (route, *_rest) = lanes(create_app(settings), settings)
+    topic = route.topic.get_topic_name()
+    ends = {0: 10, 1: 7}
+    consumer = SimpleNamespace(
+        assignment=lambda: [TP(topic, 0), TP(topic, 1)], highwater=lambda tp: ends[tp.partition]
+    )
+    worker = PartitionWorker(SimpleNamespace(faust=SimpleNamespace(consumer=consumer)), settings, route)
+    worker.states = {p: SimpleNamespace(last_offset=4, watermark=100.0) for p in (0, 1)}
+    worker.router.idle(1, 101.0)
+    said = []
+
+    async def forward(routed):
+        said.extend(item for items in routed.values() for item in items)
+
+    worker._forward = forward
+    asyncio.run(worker._wake_idle_with_backlog())
+    assert len(said) == settings.partitions  # to every detect partition
+    assert all(beat.source == 1 and not beat.idle and beat.watermark == 100.0 for beat in said)
+    assert not worker.router.is_idle(1)
