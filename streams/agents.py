@@ -41,9 +41,9 @@ from prometheus_client import Histogram
 
 from streams.app import App
 from streams.core.cluster_wire import Item, encode_envelopes
-from streams.core.stage import Output, apply_by_bucket
+from streams.core.stage import InputRecord, Output, apply_by_bucket
 from streams.core.verdicts import example_record
-from streams.delivery import Delivered, Delivery, Run
+from streams.delivery import Delivered, Delivery, Run, parts_of
 from streams.lanes import Lane, State, lanes
 from streams.partition_reader import PartitionReader, read_to_end
 from streams.settings import Settings
@@ -52,7 +52,11 @@ from streams.topics import INTERNAL_MAX_MESSAGE_BYTES, ITEMS_PER_ENVELOPE, SENT_
 
 log = structlog.get_logger(__name__)
 
-TAKE_MAX = 2000  # records handed to the core at once
+TAKE_MAX = 2000  # records handed to the delivery at once
+# A run is applied in parts of at most this many bytes of records, the event loop running between
+# two: a take of envelopes can hold 200,000 events, seconds of the core's time, while Faust's
+# heartbeats, the other partitions' runs and the web pages wait.
+APPLY_PART_BYTES = 256 * 1024
 TAKE_WITHIN_S = 0.2  # ...or whatever arrived within this time
 # A partition that received nothing this long asks the broker whether records it has not applied
 # exist, and reads them itself (``streams.delivery``): they were fetched and dropped, or never
@@ -273,24 +277,13 @@ class PartitionWorker:
             state = self._state_for(partition)
             if run.records and run.records[0].offset > state.last_offset + 1:
                 return False  # not the state's next records (it was restored anew): read again
-            started = time.perf_counter()
-            if self.router is None:
-                runs = [(state.apply(run.records), state.watermark)]
-            else:
-                runs = apply_by_bucket(state, run.records, self.settings.detector.snapshot_mark_s)
-            if self.apply_seconds is not None:
-                self.apply_seconds.observe(time.perf_counter() - started)
             if self.router is not None:
-                await self._wake_idle_with_backlog()
-            for out, watermark in runs:
-                await self._emit(partition, out, self.lane.topic)
-                if self.states.get(partition) is not state:
-                    # Revoked while emitting: the new owner restores the last snapshot and re-applies these.
+                await self._say_waiting_partitions_busy(resuming=self.router.is_idle(partition))
+            for records in parts_of(run, APPLY_PART_BYTES):
+                if not await self._apply_part(partition, state, records):
+                    # Revoked meanwhile: the new owner restores the last snapshot and re-applies these.
                     self.counters["dropped_after_rebalance"] += len(run.records)
                     return False
-                if self.router is not None:
-                    await self._forward(self.router.route(partition, self.lane.forwarded(out), watermark))
-                self._count(partition, out)
             state.pass_absent(run.next_offset)
             self._observe_send_to_apply(run.acks)
             self.unacked[partition].extend(run.acks)
@@ -300,20 +293,49 @@ class PartitionWorker:
                 await self._snapshot(partition)
             return True
 
-    async def _wake_idle_with_backlog(self) -> None:
-        """Partitions announced idle that have records waiting are said busy again before this lane
-        forwards anything more: otherwise the next stage, hearing only the partitions routed first,
-        would release buckets past the waiting records' events (a stream resuming on every input
-        partition at once, as after a pause)."""
+    async def _apply_part(self, partition: int, state: State, records: list[InputRecord]) -> bool:
+        """Apply one part of a run and send what it gave, then let the event loop run (Faust's
+        heartbeats, the other partitions, the web pages). False: the partition was taken away."""
+        if self.states.get(partition) is not state:
+            return False
+        started = time.perf_counter()
+        if self.router is None:
+            runs = [(state.apply(records), state.watermark)]
+        else:
+            runs = apply_by_bucket(state, records, self.settings.detector.snapshot_mark_s)
+        if self.apply_seconds is not None:
+            self.apply_seconds.observe(time.perf_counter() - started)
+        for out, watermark in runs:
+            await self._emit(partition, out, self.lane.topic)
+            if self.states.get(partition) is not state:
+                return False
+            if self.router is not None:
+                await self._forward(self.router.route(partition, self.lane.forwarded(out), watermark))
+            self._count(partition, out)
+        await asyncio.sleep(0)
+        return True
+
+    async def _say_waiting_partitions_busy(self, resuming: bool) -> None:
+        """Partitions that may have records on their way are said busy before this lane forwards
+        anything more, unless this assignment said so already: otherwise the next stage, hearing
+        only the partitions routed first, would release buckets past those records' events. On
+        their way: a run being applied (its lock is held, this lane's own among them: its state is
+        ahead of what it forwarded), records not applied yet, or an end not known yet (after a
+        restart, the next stage may re-read idle announcements its snapshot does not hold). When
+        the partition applying a run was idle (``resuming``: a stream resumes, likely on every
+        partition), every idle partition is: the last fetch may not show its new records yet; it
+        says it is idle again once it has stayed quiet. The heartbeat promises no watermark: a
+        partition's state can be ahead of what it has forwarded."""
         for tp in self._assigned():
             other = tp.partition
-            state = self.states.get(other)
-            if state is None or not self.router.is_idle(other):
+            if self.router.is_busy(other):
                 continue
             end = self._known_end(tp)
-            if end is not None and end > state.last_offset + 1:
-                await self._forward(self.router.route(other, [], state.watermark))
-                self.counters["idle_woken"] += 1
+            running = self.locks[other].locked()
+            waiting = end is None or end > self._state_for(other).last_offset + 1
+            if running or waiting or (resuming and self.router.is_idle(other)):
+                await self._forward(self.router.route(other, [], None))
+                self.counters["said_busy"] += 1
 
     def _observe_send_to_apply(self, deliveries: list[EventT]) -> None:
         """Latency of the messages just applied whose producer stamped its send time (only those Faust

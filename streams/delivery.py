@@ -27,7 +27,7 @@ import asyncio
 import contextlib
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -58,6 +58,28 @@ class Run:
     records: list[InputRecord]
     next_offset: int
     acks: list[Any] = field(default_factory=list)
+
+
+def parts_of(run: Run, max_bytes: int) -> Iterator[list[InputRecord]]:
+    """The run's records in order, cut into parts of at most ``max_bytes`` of values (a larger
+    record is a part of its own); one empty part for a run without records.
+
+    >>> run = Run([InputRecord(offset, 0.0, b"x" * 40) for offset in range(5)], 5)
+    >>> [[r.offset for r in part] for part in parts_of(run, 100)]
+    [[0, 1], [2, 3], [4]]
+    >>> list(parts_of(Run([], 7), 100))
+    [[]]
+    """
+    part: list[InputRecord] = []
+    size = 0
+    for record in run.records:
+        length = len(record.value or b"")
+        if part and size + length > max_bytes:
+            yield part
+            part, size = [], 0
+        part.append(record)
+        size += length
+    yield part
 
 
 class Consumer(Protocol):

@@ -139,11 +139,33 @@ class WorkerMetrics(Collector):
             for partition, blob_bytes in sorted(worker.snapshot_bytes.items()):
                 size.add_metric([worker.lane.name, str(partition)], blob_bytes)
         yield size
+        stragglers = GaugeMetricFamily(
+            "extractwatch_merge_stragglers",
+            "Events or observations that reached a merge of several partitions after their event-time"
+            " bucket was released, held in this worker's partitions' states; each was applied in the"
+            " next open bucket, so the order differs from detect's. Zero unless a source partition was"
+            " taken for idle while records of it were still on their way",
+            labels=["stage"],
+        )
+        for stage, count in merge_stragglers(self.workers).items():
+            stragglers.add_metric([stage], count)
+        yield stragglers
         yield GaugeMetricFamily(
             "extractwatch_clients_tracked",
             "Clients held in this worker's input partitions",
             value=sum(len(s.clients) for s in self.detect.states.values()),
         )
+
+
+def merge_stragglers(workers: list[PartitionWorker]) -> dict[str, int]:
+    """Per lane that merges several partitions (its states hold a ``BucketGate``), the items its
+    gates received after their bucket was released."""
+    out = {}
+    for worker in workers:
+        gates = [state.gate for state in worker.states.values() if getattr(state, "gate", None) is not None]
+        if gates:
+            out[worker.lane.name] = sum(gate.late for gate in gates)
+    return out
 
 
 def input_lag(workers: list[PartitionWorker]) -> dict[int, int]:

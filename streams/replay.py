@@ -12,6 +12,7 @@ alerts marked ``replay: true`` to a file or a replay topic, never to the live al
 
 from __future__ import annotations
 
+import itertools
 import math
 import sys
 import time
@@ -25,7 +26,7 @@ import orjson
 
 from streams.core.cluster_partition import ClusterPartitionState
 from streams.core.cluster_wire import decode_envelope
-from streams.core.detector import RUN_LINES, Detector
+from streams.core.detector import Detector, runs_of
 from streams.core.partition import PartitionState
 from streams.core.records import Alert, Routed
 from streams.core.stage import InputRecord, SnapshotCut
@@ -178,20 +179,15 @@ def _alerts_of(
 ) -> Iterator[list[Alert]]:
     """Fresh: the records' values as lines, in runs as ``detect`` applies them; resumed: each record
     at its offset of its own partition. Then the end of the input."""
-    lines: list[bytes] = []
-    for record in records:
-        if record.ts >= stop_at:
-            break
-        if fresh:
-            lines.append(record.value)
-            if len(lines) >= RUN_LINES:
-                yield detector.feed_lines(lines)
-                lines = []
-        else:
+    records = itertools.takewhile(lambda record: record.ts < stop_at, records)
+    if fresh:
+        for run in runs_of(record.value for record in records):
+            yield detector.feed_lines(run)
+    else:
+        for record in records:
             yield detector.feed_record(
                 record.partition, InputRecord(record.offset, record.timestamp, record.value)
             )
-    yield detector.feed_lines(lines)
     yield detector.finish()
 
 

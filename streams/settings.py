@@ -264,6 +264,26 @@ class Settings:
         return settings
 
 
+def settings_env(settings: Settings, **extra: str) -> dict[str, str]:
+    """This process's environment with what names a deployment in ``settings`` (broker, app id,
+    topics, partitions, web port), for a child process (a worker, a benchmark run, a CLI command)
+    to read them back with ``Settings.from_env``; ``extra``: more variables."""
+    env = dict(os.environ)
+    names = (
+        "bootstrap_servers",
+        "app_id",
+        "input_topic",
+        "alerts_topic",
+        "labels_topic",
+        "partitions",
+        "web_port",
+    )
+    for name in names:
+        env[f"EXTRACTWATCH_{name.upper()}"] = str(getattr(settings, name))
+    env.update(extra)
+    return env
+
+
 def _read(cls: type, env: Any, prefix: str, skip: set[str] = frozenset()) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for f in fields(cls):

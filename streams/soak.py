@@ -34,9 +34,8 @@ from pathlib import Path
 import orjson
 from confluent_kafka import Producer
 
-from streams.bench.processes import settings_env
 from streams.progress import Progress
-from streams.settings import Settings
+from streams.settings import Settings, settings_env
 from streams.topics import ensure_topics
 
 FLAT_SHARE = 0.10  # a series is flat when it grows by less than this share after expiry starts...

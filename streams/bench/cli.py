@@ -81,7 +81,8 @@ def run(settings: Settings, plan: Plan) -> tuple[list[RunResult], dict[str, floa
 def main(settings: Settings, quick: bool) -> int:
     plan = QUICK if quick else FULL
     runs, state_bytes = run(settings, plan)
-    write_results(plan.output, cores(), runs, state_bytes)
-    print(table(cores(), runs, state_bytes))
+    count = cores()
+    write_results(plan.output, count, runs, state_bytes)
+    print(table(count, runs, state_bytes))
     print(f"written to {plan.output}", file=sys.stderr)
     return 0

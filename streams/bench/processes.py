@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import socket
 import subprocess
 import sys
@@ -14,7 +13,6 @@ from pathlib import Path
 
 from streams.bench.measure import peak_rss_mb
 from streams.errors import BenchError
-from streams.settings import Settings
 
 START_UP_S = 120.0  # a process that has applied nothing after this long has failed
 
@@ -23,15 +21,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def settings_env(settings: Settings, **extra: str) -> dict[str, str]:
-    """The environment that gives a child process ``settings`` (the fields a run changes)."""
-    env = dict(os.environ)
-    for name in ("bootstrap_servers", "app_id", "input_topic", "alerts_topic", "labels_topic", "web_port"):
-        env[f"EXTRACTWATCH_{name.upper()}"] = str(getattr(settings, name))
-    env.update(extra)
-    return env
 
 
 class Child:

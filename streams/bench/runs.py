@@ -23,14 +23,13 @@ from streams.bench.processes import (
     scrape_applied,
     scrape_faust_count,
     scrape_histogram,
-    settings_env,
     wait_ready,
 )
 from streams.core.partitioner import partition_for
 from streams.errors import BenchError
 from streams.kafka_client import producer
 from streams.produce import publish
-from streams.settings import Settings
+from streams.settings import Settings, settings_env
 from streams.topics import SENT_AT_HEADER, TopicSpec, ensure_topics
 
 BATCH_EVENTS = 100  # events per envelope in the batch runs

@@ -80,6 +80,10 @@ class Router:
     def is_idle(self, source: int) -> bool:
         return self._announced.get(source, (None, False))[1]
 
+    def is_busy(self, source: int) -> bool:
+        """Said busy since it was assigned here (neither idle nor not heard of)."""
+        return self._announced.get(source, (None, True))[1] is False
+
     def forget(self, source: int) -> None:
         """A source moved to another worker: its next heartbeat here is sent whatever it says."""
         self._announced.pop(source, None)

@@ -134,14 +134,8 @@ class Detector:
     def run(self, lines: Iterable[bytes], verdicts: Iterable[Verdict] = ()) -> Iterator[Alert]:
         for verdict in verdicts:
             self.add_verdict(verdict)
-        chunk: list[bytes] = []
-        for line in lines:
-            if line.strip():
-                chunk.append(line)
-            if len(chunk) >= RUN_LINES:
-                yield from self.feed_lines(chunk)
-                chunk = []
-        yield from self.feed_lines(chunk)
+        for run in runs_of(lines):
+            yield from self.feed_lines(run)
         yield from self.finish()
 
     def feed_record(self, partition: int, record: InputRecord) -> list[Alert]:
@@ -205,3 +199,20 @@ def _loads(line: bytes) -> object | None:
         return orjson.loads(line)
     except orjson.JSONDecodeError:
         return None
+
+
+def runs_of(lines: Iterable[bytes]) -> Iterator[list[bytes]]:
+    """The lines that are not blank, in runs of ``RUN_LINES`` (the last one shorter).
+
+    >>> [len(run) for run in runs_of([b"{}"] * 1030 + [b" "])]
+    [512, 512, 6]
+    """
+    run: list[bytes] = []
+    for line in lines:
+        if line.strip():
+            run.append(line)
+            if len(run) >= RUN_LINES:
+                yield run
+                run = []
+    if run:
+        yield run

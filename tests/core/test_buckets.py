@@ -30,3 +30,12 @@ def test_an_idle_source_heard_after_the_restore_releases_a_restored_gate():
     gate.hear(Heartbeat(0, 10.0))
     assert gate.hear(Heartbeat(1, 30.0)) == []
     assert gate.hear(Heartbeat(0, 10.0, idle=True)) == [(15, ["from 1"])]
+
+
+def test_a_busy_heartbeat_without_a_watermark_holds_the_buckets_at_the_sources_last_promise():
+    gate = BucketGate(sources=2, bucket_s=1.0)
+    gate.hear(Heartbeat(0, 10.0, idle=True))
+    gate.hear(Heartbeat(0, None))  # busy again: records of it are on their way
+    gate.offer("from 1", bucket=15, dedup=1, position=1)
+    assert gate.hear(Heartbeat(1, 30.0)) == []
+    assert gate.source_watermarks[0] == 10.0

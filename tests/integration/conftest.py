@@ -5,7 +5,6 @@ One broker serves every test; each test isolates itself with its own app id and 
 
 from __future__ import annotations
 
-import os
 import signal
 import socket
 import subprocess
@@ -19,7 +18,7 @@ import orjson
 import pytest
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, KafkaException, TopicPartition
 
-from streams.settings import Settings
+from streams.settings import Settings, settings_env
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.integration
@@ -62,22 +61,6 @@ def settings(broker: str) -> Settings:
         labels_topic=f"it-{tag}-labels",
         web_port=_free_port(),
     )
-
-
-def settings_env(settings: Settings, **extra: str) -> dict[str, str]:
-    env = dict(os.environ)
-    for name in (
-        "bootstrap_servers",
-        "app_id",
-        "input_topic",
-        "alerts_topic",
-        "labels_topic",
-        "partitions",
-        "web_port",
-    ):
-        env[f"EXTRACTWATCH_{name.upper()}"] = str(getattr(settings, name))
-    env.update(extra)
-    return env
 
 
 class WorkerProcess:

@@ -10,7 +10,8 @@ import sys
 
 import pytest
 
-from tests.integration.conftest import ROOT, settings_env
+from streams.settings import settings_env
+from tests.integration.conftest import ROOT
 
 pytestmark = pytest.mark.integration
 RUNS = [

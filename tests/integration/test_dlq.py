@@ -9,9 +9,10 @@ import time
 import orjson
 import pytest
 
+from streams.settings import settings_env
 from streams.topics import ensure_topics
 from tests.helpers import raw_event
-from tests.integration.conftest import ROOT, read_topic, settings_env, wait_for
+from tests.integration.conftest import ROOT, read_topic, wait_for
 from tests.integration.test_pipeline import START, malformed_messages, produce_raw
 
 pytestmark = pytest.mark.integration

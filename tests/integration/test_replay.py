@@ -14,6 +14,7 @@ from confluent_kafka import Producer
 
 from streams.core.detector import Detector
 from streams.produce import publish
+from streams.settings import settings_env
 from streams.topics import TopicSpec, ensure_topics, state_changelog_topic
 from tests.helpers import swarm_arriving_late
 from tests.integration.conftest import (
@@ -22,7 +23,6 @@ from tests.integration.conftest import (
     committed_total,
     end_offsets,
     read_topic,
-    settings_env,
     wait_for,
 )
 from tests.integration.test_clusters import ENV, expected_alerts

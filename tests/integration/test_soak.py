@@ -9,7 +9,8 @@ import sys
 
 import pytest
 
-from tests.integration.conftest import ROOT, _free_port, settings_env
+from streams.settings import settings_env
+from tests.integration.conftest import ROOT, _free_port
 
 pytestmark = pytest.mark.integration
 

@@ -14,6 +14,7 @@ from streams.core.partitioner import partition_for
 from streams.core.verdicts import Verdict
 from streams.errors import ExtractwatchError
 from streams.produce import publish
+from streams.settings import settings_env
 from streams.state_export import export
 from tests.integration.conftest import (
     ROOT,
@@ -21,7 +22,6 @@ from tests.integration.conftest import (
     end_offsets,
     group_is_stable_with,
     read_topic,
-    settings_env,
     wait_for,
 )
 from tests.integration.test_pipeline import START, live_alerts, simulated

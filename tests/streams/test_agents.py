@@ -54,26 +54,71 @@ def test_a_partition_revoked_under_the_timer_has_no_fetched_end():
     assert worker._fetched_end(TP(route.topic.get_topic_name(), 0)) is None
 
 
-def test_an_idle_partition_with_records_waiting_is_said_busy_before_another_forwards():
-    # Stand-ins for Faust's consumer and the partitions' states (no broker): partition 1 was
-    # announced idle and the last fetch shows records it has not applied yet.
+def route_worker_over(ends: dict[int, int | None], last_offset: int = 4) -> tuple[PartitionWorker, list]:
+    """A route lane's worker over stand-ins for Faust's consumer and the partitions' states (no
+    broker): ``ends`` is each assigned partition's end as the last fetch gave it; what the worker
+    forwards is collected in the list returned."""
     settings = Settings(app_id="wiring-test")
     (route, *_rest) = lanes(create_app(settings), settings)
     topic = route.topic.get_topic_name()
-    ends = {0: 10, 1: 7}
     consumer = SimpleNamespace(
-        assignment=lambda: [TP(topic, 0), TP(topic, 1)], highwater=lambda tp: ends[tp.partition]
+        assignment=lambda: [TP(topic, p) for p in ends], highwater=lambda tp: ends[tp.partition]
     )
     worker = PartitionWorker(SimpleNamespace(faust=SimpleNamespace(consumer=consumer)), settings, route)
-    worker.states = {p: SimpleNamespace(last_offset=4, watermark=100.0) for p in (0, 1)}
-    worker.router.idle(1, 101.0)
+    worker.states = {p: SimpleNamespace(last_offset=last_offset, watermark=100.0) for p in ends}
     said = []
 
     async def forward(routed):
         said.extend(item for items in routed.values() for item in items)
 
     worker._forward = forward
-    asyncio.run(worker._wake_idle_with_backlog())
-    assert len(said) == settings.partitions  # to every detect partition
-    assert all(beat.source == 1 and not beat.idle and beat.watermark == 100.0 for beat in said)
-    assert not worker.router.is_idle(1)
+    return worker, said
+
+
+def test_an_idle_partition_with_records_waiting_is_said_busy_before_another_forwards():
+    worker, said = route_worker_over({0: 10, 1: 7})
+    worker.router.route(0, [], 100.0)
+    worker.router.idle(1, 101.0)
+    asyncio.run(worker._say_waiting_partitions_busy(resuming=False))
+    assert len(said) == worker.settings.partitions  # to every detect partition
+    assert all(beat.source == 1 and not beat.idle and beat.watermark is None for beat in said)
+    assert worker.router.is_busy(1)
+
+
+def test_a_partition_not_heard_since_assignment_whose_end_is_unknown_is_said_busy():
+    # After a restart the detect partitions may re-read idle announcements their snapshots do not
+    # hold: a partition this assignment has not spoken for must be said busy before another's records.
+    worker, said = route_worker_over({0: 10, 1: None})
+    worker.router.route(0, [], 100.0)
+    asyncio.run(worker._say_waiting_partitions_busy(resuming=False))
+    assert {beat.source for beat in said} == {1} and not any(beat.idle for beat in said)
+
+
+def test_a_partition_that_applied_its_whole_log_is_not_said_busy():
+    worker, said = route_worker_over({0: 5, 1: 5})
+    worker.router.idle(1, 101.0)
+    asyncio.run(worker._say_waiting_partitions_busy(resuming=False))
+    assert {beat.source for beat in said} == set()
+    assert worker.router.is_idle(1)
+
+
+def test_a_partition_whose_run_is_being_applied_is_said_busy_though_its_state_is_at_the_end():
+    # Its state has applied the run (last offset at the end) but has not forwarded it yet.
+    worker, said = route_worker_over({0: 5, 1: 5})
+    worker.router.idle(1, 101.0)
+
+    async def while_applying_1():
+        async with worker.locks[1]:
+            await worker._say_waiting_partitions_busy(resuming=False)
+
+    asyncio.run(while_applying_1())
+    assert {beat.source for beat in said} == {1} and not any(beat.idle for beat in said)
+
+
+def test_a_partition_resuming_from_idle_says_every_idle_partition_busy():
+    # The last fetch may not show the other partitions' new records yet.
+    worker, said = route_worker_over({0: 5, 1: 5, 2: 5})
+    for partition in (0, 1, 2):
+        worker.router.idle(partition, 101.0)
+    asyncio.run(worker._say_waiting_partitions_busy(resuming=True))
+    assert {beat.source for beat in said} == {0, 1, 2} and not any(beat.idle for beat in said)

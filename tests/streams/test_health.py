@@ -4,7 +4,7 @@ from types import SimpleNamespace
 
 from faust.types import TP
 
-from streams.health import readiness
+from streams.health import merge_stragglers, readiness
 
 
 def stand_in(active=True, assigned=(0, 1), restored=(0, 1), lag=None, name="detect"):
@@ -49,3 +49,15 @@ def test_the_routed_topics_lag_counts_with_the_inputs():
 def test_not_ready_until_the_detect_lane_has_restored_too():
     ready, body = readiness([stand_in(name="route"), stand_in(restored=(1,))], 10)
     assert not ready and body["partitions"] == [0]
+
+
+def test_merge_stragglers_are_summed_per_lane_whose_states_hold_a_gate():
+    def lane(name, lates):
+        states = {
+            p: SimpleNamespace(gate=None if late is None else SimpleNamespace(late=late))
+            for p, late in enumerate(lates)
+        }
+        return SimpleNamespace(lane=SimpleNamespace(name=name), states=states)
+
+    workers = [lane("route", [None, None]), lane("detect", [2, 3]), lane("clusters", [0])]
+    assert merge_stragglers(workers) == {"detect": 5, "clusters": 0}
