@@ -19,6 +19,7 @@ from models.indicators import clip
 from streams.core.features import ip_prefix
 from streams.core.policy import ClientPolicy
 from streams.core.records import Event, Reason
+from streams.core.slotted import pickled_by_slots
 from streams.settings import DetectorSettings
 
 MAX_MEMBERS_LISTED = 1000
@@ -27,6 +28,7 @@ _CLIENTS_PER_TEMPLATE = 4
 _SHARE_ALPHA = 0.1  # bucket-weighted moving averages: roughly the last 10-20 active buckets
 
 
+@pickled_by_slots
 @dataclass(frozen=True, slots=True)
 class Observation:
     """The reduced event a cluster partition needs: hashes and counts, never prompt text."""
@@ -45,6 +47,7 @@ class Observation:
     shaped: float = 0.0
 
 
+@pickled_by_slots
 @dataclass(frozen=True, slots=True)
 class Heartbeat:
     """A source partition's watermark (None: it has seen no event yet), sent to every cluster partition.
@@ -59,6 +62,7 @@ class Heartbeat:
     idle: bool = False
 
 
+@pickled_by_slots
 @dataclass(frozen=True, slots=True)
 class KeyDecision:
     """A cluster key's alert decision (its own incident firing, re-sent or resolved), sent on to the
@@ -130,6 +134,7 @@ def observations(
 SHAPED = 0.6  # a member whose share of distillation-shaped requests is at least this is suspect
 
 
+@pickled_by_slots
 @dataclass(slots=True)
 class Member:
     last_ts: float
@@ -143,6 +148,7 @@ class Member:
         return self.young or self.shaped >= SHAPED
 
 
+@pickled_by_slots
 @dataclass(slots=True)
 class KeyState:
     """What one cluster key remembers. Bounded: members, templates and their clients are capped."""

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from river.sketch import NUnique
 
 from streams.core.records import Event
+from streams.core.slotted import pickled_by_slots
 
 _LN2 = math.log(2.0)
 _ALPHA = 0.05  # event-weighted moving averages: roughly the last 20-40 events dominate
@@ -270,6 +271,7 @@ def ip_prefix(ip: str) -> str:
     return ip.rsplit(".", 1)[0]
 
 
+@pickled_by_slots
 @dataclass(slots=True)
 class ClientFeatures:
     """Everything remembered about one client. Bounded: rings and small sets have fixed caps."""
@@ -348,9 +350,7 @@ class ClientFeatures:
         shaped = distillation_shaped(e)
         self.shaped.update(1.0 if shaped else 0.0)
         self.shaped_count.add(e.ts, 1.0 if shaped else 0.0)
-        self.substreams.add(
-            [f"k:{e.api_key_id}", f"u:{e.user_agent}", f"n:{ip_prefix(e.ip)}"], e.ts, shaped
-        )
+        self.substreams.add([f"k:{e.api_key_id}", f"u:{e.user_agent}", f"n:{ip_prefix(e.ip)}"], e.ts, shaped)
 
     def _update_content(self, e: Event) -> None:
         if e.prompt_sha256 is not None:

@@ -27,6 +27,7 @@ from streams.core.policy import ClientPolicy, Decision, decision_fields
 from streams.core.records import EVENT_FIELDS, Alert, DeadLetter, Event, Reason, Reroute, Routed
 from streams.core.routing import events_of, timing_problem
 from streams.core.scoring import RiskScorer
+from streams.core.slotted import pickled_by_slots
 from streams.core.stage import InputRecord, Output, Stage
 from streams.core.validate import InvalidEvent
 from streams.core.verdicts import TrainingExample, Verdict, VerdictBook, decode_label_record
@@ -42,6 +43,7 @@ def scoring_due(events: int, since_score: int, cfg: DetectorSettings) -> bool:
     return events >= cfg.warmup_events and since_score >= cfg.score_every
 
 
+@pickled_by_slots
 @dataclass(slots=True)
 class ClientState:
     features: ClientFeatures

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
+from streams.core.slotted import pickled_by_slots
 from streams.settings import DetectorSettings
 
 SEVERITIES = ("info", "warning", "error", "critical")
@@ -58,6 +59,7 @@ def alert_id(dedup_key: str, seq: int) -> str:
     return hashlib.sha256(f"{dedup_key}#{seq}".encode()).hexdigest()[:32]
 
 
+@pickled_by_slots
 @dataclass(slots=True)
 class Incident:
     dedup_key: str
@@ -68,6 +70,7 @@ class Incident:
     low_since: float | None = None
 
 
+@pickled_by_slots
 @dataclass(frozen=True, slots=True)
 class Decision:
     """What the policy wants sent, frozen at the moment of deciding: ``firing`` or ``resolved``."""
@@ -106,6 +109,7 @@ def decision_fields(decision: Decision) -> dict:
     }
 
 
+@pickled_by_slots
 @dataclass(slots=True)
 class ClientPolicy:
     """Policy state of one client."""

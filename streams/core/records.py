@@ -5,9 +5,12 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from streams.core.slotted import pickled_by_slots
+
 ALERT_SCHEMA = 1
 
 
+@pickled_by_slots
 @dataclass(slots=True)
 class Event:
     """One validated API request, with prompt text already reduced to hashes (never kept)."""
@@ -38,6 +41,7 @@ class Event:
 EVENT_FIELDS = tuple(Event.__slots__)  # the order ``cluster_wire`` writes an event's fields in
 
 
+@pickled_by_slots
 @dataclass(frozen=True, slots=True)
 class Routed:
     """A judged event on its way from the input partition the producer put it on (``source``, at
@@ -48,6 +52,7 @@ class Routed:
     event: Event
 
 
+@pickled_by_slots
 @dataclass(frozen=True, slots=True)
 class DeadLetter:
     """A message the core would not process, and why. ``value`` is exactly what the producer sent."""
@@ -59,6 +64,7 @@ class DeadLetter:
     index: int | None = None  # position inside a batch envelope
 
 
+@pickled_by_slots
 @dataclass(frozen=True, slots=True)
 class Reroute:
     """An envelope event that belongs to another partition: re-published there, not processed here."""
@@ -67,6 +73,7 @@ class Reroute:
     value: bytes
 
 
+@pickled_by_slots
 @dataclass(frozen=True, slots=True)
 class Reason:
     feature: str
@@ -74,6 +81,7 @@ class Reason:
     weight: float
 
 
+@pickled_by_slots
 @dataclass(frozen=True, slots=True)
 class Alert:
     """Alert schema v1; see the README for the meaning of each field."""

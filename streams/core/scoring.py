@@ -19,6 +19,7 @@ import river
 from models.base import Learner
 from models.prior import load_prior
 from streams.core.records import Reason
+from streams.core.slotted import pickled_by_slots
 from streams.errors import CheckpointError
 
 MAX_REASONS = 5
@@ -28,6 +29,7 @@ MAX_REASONS = 5
 VERDICT_WEIGHT = 1.0
 
 
+@pickled_by_slots
 @dataclass(frozen=True, slots=True)
 class Score:
     risk: float

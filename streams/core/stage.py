@@ -12,11 +12,13 @@ from streams.core.buckets import BucketGate
 from streams.core.cluster_wire import InvalidEnvelope, Item, decode_envelope
 from streams.core.clusters import Heartbeat, KeyDecision, Observation
 from streams.core.records import Alert, DeadLetter, Reroute, Routed
+from streams.core.slotted import pickled_by_slots
 from streams.core.verdicts import TrainingExample
 from streams.errors import CheckpointError
 from streams.settings import DetectorSettings
 
 
+@pickled_by_slots
 @dataclass(frozen=True, slots=True)
 class InputRecord:
     """What the adapter hands the core: a Kafka record's offset, timestamp (seconds) and value."""
@@ -26,6 +28,7 @@ class InputRecord:
     value: bytes | None
 
 
+@pickled_by_slots
 @dataclass(frozen=True, slots=True)
 class SnapshotCut:
     """A stage's state cut when its watermark entered a new mark (``snapshot_mark_s``), for replays:
@@ -47,6 +50,7 @@ class SnapshotCut:
         return (self.mark if self.first_mark is None else self.first_mark) <= mark <= self.mark
 
 
+@pickled_by_slots
 @dataclass(slots=True)
 class Output:
     """What applying records gives, for the adapter to send on."""

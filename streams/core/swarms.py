@@ -31,6 +31,7 @@ from streams.core.clusters import (
 )
 from streams.core.policy import SEVERITIES, Decision, decision_fields
 from streams.core.records import Alert
+from streams.core.slotted import pickled_by_slots
 from streams.core.stage import EnvelopeStage, Output
 from streams.settings import DetectorSettings
 
@@ -38,6 +39,7 @@ SWARM_OVERLAP = 0.5  # share of the smaller member list two keys must share to b
 KEYS_KEPT = 16
 
 
+@pickled_by_slots
 @dataclass(slots=True)
 class Swarm:
     dedup_key: str

@@ -27,11 +27,13 @@ from dataclasses import dataclass
 import orjson
 
 from streams.core.features import FEATURE_NAMES
+from streams.core.slotted import pickled_by_slots
 from streams.core.validate import InvalidEvent, timestamp
 
 LABELS = {"extraction": True, "benign": False}
 
 
+@pickled_by_slots
 @dataclass(frozen=True, slots=True, order=True)
 class Verdict:
     ts: float
@@ -40,6 +42,7 @@ class Verdict:
     note: str = ""
 
 
+@pickled_by_slots
 @dataclass(frozen=True, slots=True, order=True)
 class TrainingExample:
     ts: float
