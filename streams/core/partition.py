@@ -10,6 +10,7 @@ buckets are released, each bucket sorted by ``(ts, event_id)``.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import asdict, astuple, dataclass, field
 from datetime import UTC, datetime
@@ -35,6 +36,10 @@ from streams.errors import CheckpointError
 from streams.settings import DetectorSettings
 
 _EXPIRY_SCAN_EVERY = 1000  # events between scans for idle clients
+# The open incidents are scanned once the watermark comes within this of the earliest time one of
+# them can resolve: the check itself (``maybe_resolve``) subtracts where the bound adds, and the two
+# can round apart.
+_RESOLVE_SLACK_S = 1e-3
 _SHAPED_AFTER_EVENTS = 5  # a client's distillation-shaped share means something after this many
 
 
@@ -58,6 +63,9 @@ class PartitionState(Stage):
     # 7: exact-repeat hashes packed as 64-bit numbers
     STATE_FORMAT = 7
     STAGE = "detect"
+    # No open incident resolves before the watermark reaches this (a lower bound; restored states
+    # written before it existed scan at their next event and set it).
+    _resolve_scan_at = -math.inf
 
     def __init__(
         self,
@@ -187,7 +195,8 @@ class PartitionState(Stage):
         if self.max_ts is None or event.ts > self.max_ts:
             self.max_ts = event.ts
             self._settle_verdicts(out)
-            self._resolve_quiet_incidents(event, out)
+            if self.open_incidents and self.watermark >= self._resolve_scan_at:
+                self._resolve_quiet_incidents(event, out)
         state = self.clients.get(event.client_id)
         if state is None:
             state = self.clients[event.client_id] = ClientState(ClientFeatures.start(event))
@@ -296,16 +305,39 @@ class PartitionState(Stage):
             state.last_reasons = self.scorer.reasons(vector)
             self.open_incidents.add(event.client_id)
             out.alerts.append(self._alert(event.client_id, state, decision, event.ts))
+        if state.policy.incident is not None:
+            self._resolve_scan_at = min(self._resolve_scan_at, self._resolvable_at(state))
+
+    def _resolvable_at(self, state: ClientState) -> float:
+        """The earliest watermark at which the client's open incident can resolve: its risk low for
+        ``resolve_after_s``, or the client gone (no event for ``client_idle_expiry_s``)."""
+        incident = state.policy.incident
+        at = state.features.last_ts + max(self.cfg.client_idle_expiry_s, self.cfg.resolve_after_s)
+        if incident is not None and incident.low_since is not None:
+            at = min(at, incident.low_since + self.cfg.resolve_after_s)
+        return at - _RESOLVE_SLACK_S
 
     def _resolve_quiet_incidents(self, event: Event, out: Output) -> None:
-        # Resolve timers run on the watermark, so a client that went quiet still resolves.
+        """Resolve timers run on the watermark, so a client that went quiet still resolves. One that
+        sent nothing for ``client_idle_expiry_s`` is gone: its incident resolves (quiet since its
+        last event, as a cluster's does) so that it can be forgotten like any idle client; an open
+        incident would otherwise keep it, and its state, for ever. Scanned only once the watermark
+        reaches the earliest time one can resolve, not on every event."""
         watermark = self.watermark
+        next_scan = math.inf
         for client_id in sorted(self.open_incidents):
             state = self.clients[client_id]
+            incident = state.policy.incident
+            gone = watermark - state.features.last_ts >= self.cfg.client_idle_expiry_s
+            if incident is not None and incident.low_since is None and gone:
+                incident.low_since = state.features.last_ts
             decision = state.policy.maybe_resolve(watermark, self.cfg, state.last_risk)
             if decision is not None:
                 self.open_incidents.discard(client_id)
                 out.alerts.append(self._alert(client_id, state, decision, event.ts))
+            else:
+                next_scan = min(next_scan, self._resolvable_at(state))
+        self._resolve_scan_at = next_scan
 
     def _expire_idle_clients(self) -> None:
         self._since_expiry_scan = 0

@@ -140,6 +140,34 @@ def test_quiet_client_resolves_on_the_watermark():
     assert out.alerts[-1].dedup_key == fired.alerts[0].dedup_key
 
 
+def test_an_attacker_that_went_away_has_its_incident_resolved_and_is_then_forgotten():
+    cfg = replace(CFG, client_idle_expiry_s=2 * 86400.0)
+    s = PartitionState(HOME, 6, cfg)
+    fired = s.apply(records(bulk_values(1200)))
+    assert fired.alerts and CLIENT in s.open_incidents
+    others = [c for c in (f"k{i}" for i in range(400)) if partition_for(c, 6) == HOME][:2]
+    gone_at = T0 + 3 * 1200 + cfg.client_idle_expiry_s + cfg.allowed_lateness_s
+    later = [encoded(ts=gone_at + 60 * i, client_id=others[i % 2]) for i in range(1100)]
+    out = s.apply(records(later, start_offset=5000))
+    resolved = [a for a in out.alerts if a.client_id == CLIENT]
+    assert [a.status for a in resolved] == ["resolved"]
+    assert resolved[0].dedup_key == fired.alerts[0].dedup_key
+    assert CLIENT not in s.open_incidents and CLIENT not in s.clients
+
+
+def test_a_restored_snapshot_without_the_resolve_bound_scans_at_its_next_event():
+    s = state()
+    s.apply(records(bulk_values(1200)))
+    del s.__dict__["_resolve_scan_at"]  # as a snapshot written before the bound existed
+    restored = PartitionState.restore(s.snapshot(), CFG)
+    calm = [
+        encoded(ts=T0 + 3600 + 600 * i, prompt="hello", prompt_tokens=1500, completion_tokens=10)
+        for i in range(100)
+    ]
+    out = restored.apply(records(calm, start_offset=5000))
+    assert [a.status for a in out.alerts][-1] == "resolved"
+
+
 def test_snapshot_restores_identical_scores():
     values = bulk_values(1600)
     live = state()
