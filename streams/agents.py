@@ -57,6 +57,8 @@ TAKE_MAX = 2000  # records handed to the delivery at once
 # two: a take of envelopes can hold 200,000 events, seconds of the core's time, while Faust's
 # heartbeats, the other partitions' runs and the web pages wait.
 APPLY_PART_BYTES = 256 * 1024
+# The share of the time a lane may spend writing snapshots (see ``PartitionWorker._snapshot_due``).
+SNAPSHOT_SHARE = 0.1
 TAKE_WITHIN_S = 0.2  # ...or whatever arrived within this time
 # A partition that received nothing this long asks the broker whether records it has not applied
 # exist, and reads them itself (``streams.delivery``): they were fetched and dropped, or never
@@ -116,6 +118,7 @@ class PartitionWorker:
         self.since_snapshot: Counter[int] = Counter()
         self.snapshot_at: dict[int, float] = {}
         self.snapshot_bytes: dict[int, int] = {}  # partition -> size of its last snapshot
+        self.snapshot_seconds: dict[int, float] = {}  # partition -> time its last snapshot took
         self.durable: dict[int, int] = {}  # partition -> next offset its last durable snapshot covers
         self.committed: dict[int, int] = {}  # partition -> next offset this worker last committed
         self.counters: Counter[str] = Counter()
@@ -150,7 +153,7 @@ class PartitionWorker:
         """Snapshot partitions whose applied records have waited long enough for one (quiet partitions)."""
         now = time.monotonic()
         for partition, applied in list(self.since_snapshot.items()):
-            if applied and now - self.snapshot_at.get(partition, 0.0) >= self.settings.snapshot_interval_s:
+            if applied and self._snapshot_due(partition, now):
                 async with self.locks[partition]:
                     await self._snapshot(partition)
 
@@ -218,6 +221,7 @@ class PartitionWorker:
             self.durable.pop(partition, None)
             self.committed.pop(partition, None)
             self.snapshot_bytes.pop(partition, None)
+            self.snapshot_seconds.pop(partition, None)
         if partitions:
             log.info("partitions revoked", lane=self.lane.name, partitions=sorted(partitions))
 
@@ -288,8 +292,7 @@ class PartitionWorker:
             self._observe_send_to_apply(run.acks)
             self.unacked[partition].extend(run.acks)
             self.since_snapshot[partition] += len(run.records)
-            due = time.monotonic() - self.snapshot_at[partition] >= self.settings.snapshot_interval_s
-            if due or self.since_snapshot[partition] >= self.settings.snapshot_every:
+            if self._snapshot_due(partition, time.monotonic()):
                 await self._snapshot(partition)
             return True
 
@@ -410,11 +413,26 @@ class PartitionWorker:
                     await self._forward(self.router.idle(partition, state.idle_watermark))
                     self.counters["idle_announcements"] += 1
 
+    def _snapshot_due(self, partition: int, now: float) -> bool:
+        """Due after ``snapshot_interval_s`` or ``snapshot_every`` records, but never sooner than
+        the lane's snapshots can be paid for: each takes the event loop for as long as it pickles
+        the whole partition, which grows with the clients (and the cluster stage's members), so a
+        lane spends at most ``SNAPSHOT_SHARE`` of the time writing snapshots."""
+        elapsed = now - self.snapshot_at.get(partition, 0.0)
+        spacing = self.snapshot_seconds.get(partition, 0.0) * len(self.states) / SNAPSHOT_SHARE
+        if elapsed < spacing:
+            return False
+        return elapsed >= self.settings.snapshot_interval_s or (
+            self.since_snapshot[partition] >= self.settings.snapshot_every
+        )
+
     async def _snapshot(self, partition: int) -> None:
         state = self.states.get(partition)
         if state is None:
             return
+        started = time.perf_counter()
         blob = state.snapshot()
+        self.snapshot_seconds[partition] = time.perf_counter() - started
         table = self.lane.table
         key = str(partition)
         # Written to the changelog partition of the same number as the input partition, so the

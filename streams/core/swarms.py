@@ -108,8 +108,11 @@ class SwarmState(EnvelopeStage):
         """Fold a bucket's decisions, then say what changed: keys decided together are announced
         together."""
         touched: dict[str, KeyDecision] = {}  # swarm -> the last decision that touched it
+        # Each swarm's members while its kept keys do not change: a campaign's keys fire by the
+        # hundred in one bucket, and each one not yet owned is compared with every swarm.
+        members: dict[str, list[str]] = {}
         for d in sorted(decisions, key=lambda d: (d.ts, d.source, d.number)):
-            swarm = self._fold(d)
+            swarm = self._fold(d, members)
             if swarm is not None:
                 touched[swarm.dedup_key] = d
         alerts = []
@@ -119,7 +122,9 @@ class SwarmState(EnvelopeStage):
                 alerts.append(alert)
         return alerts
 
-    def _fold(self, d: KeyDecision) -> Swarm | None:
+    def _fold(self, d: KeyDecision, members: dict[str, list[str]]) -> Swarm | None:
+        """Fold one decision; ``members``: swarms' members computed in this bucket, each dropped
+        when its keys change."""
         owner = self.owner.get(d.key)
         if d.status == "resolved":
             if owner is None:
@@ -129,19 +134,23 @@ class SwarmState(EnvelopeStage):
             swarm.names.discard(d.key)
             if swarm.names:  # the last key's decision stays: the resolved alert lists its members
                 swarm.keys.pop(d.key, None)
+                members.pop(swarm.dedup_key, None)
             return swarm
-        swarm = self.swarms[owner] if owner is not None else self._join_or_open(d)
+        swarm = self.swarms[owner] if owner is not None else self._join_or_open(d, members)
         swarm.names.add(d.key)
         if d.key in swarm.keys or len(swarm.keys) < KEYS_KEPT:
             swarm.keys[d.key] = d
+            members.pop(swarm.dedup_key, None)
         return swarm
 
-    def _join_or_open(self, d: KeyDecision) -> Swarm:
+    def _join_or_open(self, d: KeyDecision, members: dict[str, list[str]]) -> Swarm:
         mine = set(d.members)
         best, best_share = None, 0.0
         for dedup_key in sorted(self.swarms):
             swarm = self.swarms[dedup_key]
-            theirs = swarm.members()
+            theirs = members.get(dedup_key)
+            if theirs is None:
+                theirs = members[dedup_key] = swarm.members()
             share = len(mine.intersection(theirs)) / max(1, min(len(mine), len(theirs)))
             if share > best_share:
                 best, best_share = swarm, share

@@ -122,3 +122,24 @@ def test_a_partition_resuming_from_idle_says_every_idle_partition_busy():
         worker.router.idle(partition, 101.0)
     asyncio.run(worker._say_waiting_partitions_busy(resuming=True))
     assert {beat.source for beat in said} == {0, 1, 2} and not any(beat.idle for beat in said)
+
+
+def test_a_snapshot_is_not_due_sooner_than_the_lanes_share_of_time_for_snapshots_allows():
+    from streams.agents import SNAPSHOT_SHARE
+
+    worker, _said = route_worker_over({0: 5, 1: 5})
+    worker.snapshot_at = {0: 100.0}
+    worker.since_snapshot[0] = worker.settings.snapshot_every
+    worker.snapshot_seconds = {0: 0.5}  # two partitions: one snapshot every 10 s at most
+    spacing = 0.5 * 2 / SNAPSHOT_SHARE
+    assert not worker._snapshot_due(0, 100.0 + spacing - 0.1)
+    assert worker._snapshot_due(0, 100.0 + spacing)
+
+
+def test_a_cheap_snapshot_is_due_after_the_interval():
+    worker, _said = route_worker_over({0: 5})
+    worker.snapshot_at = {0: 100.0}
+    worker.snapshot_seconds = {0: 0.001}
+    interval = worker.settings.snapshot_interval_s
+    assert not worker._snapshot_due(0, 100.0 + interval - 0.1)
+    assert worker._snapshot_due(0, 100.0 + interval)
