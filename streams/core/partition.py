@@ -312,26 +312,26 @@ class PartitionState(Stage):
         """The earliest watermark at which the client's open incident can resolve: its risk low for
         ``resolve_after_s``, or the client gone (no event for ``client_idle_expiry_s``)."""
         incident = state.policy.incident
-        at = state.features.last_ts + max(self.cfg.client_idle_expiry_s, self.cfg.resolve_after_s)
+        at = state.features.last_ts + self.cfg.client_idle_expiry_s
         if incident is not None and incident.low_since is not None:
             at = min(at, incident.low_since + self.cfg.resolve_after_s)
         return at - _RESOLVE_SLACK_S
 
     def _resolve_quiet_incidents(self, event: Event, out: Output) -> None:
         """Resolve timers run on the watermark, so a client that went quiet still resolves. One that
-        sent nothing for ``client_idle_expiry_s`` is gone: its incident resolves (quiet since its
-        last event, as a cluster's does) so that it can be forgotten like any idle client; an open
-        incident would otherwise keep it, and its state, for ever. Scanned only once the watermark
-        reaches the earliest time one can resolve, not on every event."""
+        sent nothing for ``client_idle_expiry_s`` is gone: its incident resolves, so that it can be
+        forgotten like any idle client (an open incident would keep it, and its state, for ever).
+        Scanned only once the watermark reaches the earliest time one can resolve, not on every
+        event."""
         watermark = self.watermark
         next_scan = math.inf
         for client_id in sorted(self.open_incidents):
             state = self.clients[client_id]
-            incident = state.policy.incident
             gone = watermark - state.features.last_ts >= self.cfg.client_idle_expiry_s
-            if incident is not None and incident.low_since is None and gone:
-                incident.low_since = state.features.last_ts
-            decision = state.policy.maybe_resolve(watermark, self.cfg, state.last_risk)
+            if gone and state.policy.incident is not None:
+                decision = state.policy.resolve(state.last_risk)
+            else:
+                decision = state.policy.maybe_resolve(watermark, self.cfg, state.last_risk)
             if decision is not None:
                 self.open_incidents.discard(client_id)
                 out.alerts.append(self._alert(client_id, state, decision, event.ts))

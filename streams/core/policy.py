@@ -178,6 +178,11 @@ class ClientPolicy:
             return None
         if watermark - incident.low_since < cfg.resolve_after_s:
             return None
+        return self.resolve(last_risk)
+
+    def resolve(self, last_risk: float) -> Decision:
+        """Resolve the open incident now (its client is gone)."""
+        incident = self.incident
         incident.seq += 1
         self.incident = None
         self.consecutive_high, self.first_high_ts = 0, None

@@ -141,7 +141,7 @@ def test_quiet_client_resolves_on_the_watermark():
 
 
 def test_an_attacker_that_went_away_has_its_incident_resolved_and_is_then_forgotten():
-    cfg = replace(CFG, client_idle_expiry_s=2 * 86400.0)
+    cfg = replace(CFG, client_idle_expiry_s=3600.0)  # sooner than RESOLVE_AFTER_S: gone is gone
     s = PartitionState(HOME, 6, cfg)
     fired = s.apply(records(bulk_values(1200)))
     assert fired.alerts and CLIENT in s.open_incidents
