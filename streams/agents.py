@@ -53,13 +53,13 @@ from streams.topics import INTERNAL_MAX_MESSAGE_BYTES, ITEMS_PER_ENVELOPE, SENT_
 log = structlog.get_logger(__name__)
 
 TAKE_MAX = 2000  # records handed to the delivery at once
+TAKE_WITHIN_S = 0.2  # ...or whatever arrived within this time
 # A run is applied in parts of at most this many bytes of records, the event loop running between
 # two: a take of envelopes can hold 200,000 events, seconds of the core's time, while Faust's
 # heartbeats, the other partitions' runs and the web pages wait.
 APPLY_PART_BYTES = 256 * 1024
 # The share of the time a lane may spend writing snapshots (see ``PartitionWorker._snapshot_due``).
 SNAPSHOT_SHARE = 0.1
-TAKE_WITHIN_S = 0.2  # ...or whatever arrived within this time
 # A partition that received nothing this long asks the broker whether records it has not applied
 # exist, and reads them itself (``streams.delivery``): they were fetched and dropped, or never
 # fetched, and nothing newer will arrive to reveal the hole. Asked every TAILS_EVERY_S.
