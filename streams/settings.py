@@ -217,6 +217,10 @@ class Settings:
     # How often each partition's consumer-group offset is moved up to what its last durable snapshot
     # applied (wall clock). The offsets follow the state, not Faust's acks (faust-streaming #596).
     commit_interval_s: float = 1.0
+    # How long the broker may hold the worker's fetch request when it has nothing new (Faust fixes
+    # 1,500 ms). The consumer keeps one fetch in flight per broker, without the partitions whose
+    # fetched records it still holds: records arriving on those wait until that fetch returns.
+    fetch_max_wait_ms: int = 100
     # SIGTERM: the worker applies what it was handed, snapshots, flushes, commits and leaves the
     # group; past this many seconds it exits anyway (what it did not commit is re-read on restart).
     shutdown_timeout_s: float = 30.0
@@ -256,10 +260,13 @@ class Settings:
         settings = cls(**values)
         if settings.partitions < 1:
             raise ConfigError("EXTRACTWATCH_PARTITIONS must be at least 1")
-        if min(settings.snapshot_interval_s, settings.commit_interval_s, settings.shutdown_timeout_s) <= 0:
+        if (
+            min(settings.snapshot_interval_s, settings.commit_interval_s, settings.shutdown_timeout_s) <= 0
+            or settings.fetch_max_wait_ms <= 0
+        ):
             raise ConfigError(
-                "EXTRACTWATCH_SNAPSHOT_INTERVAL_S, EXTRACTWATCH_COMMIT_INTERVAL_S and "
-                "EXTRACTWATCH_SHUTDOWN_TIMEOUT_S must be positive"
+                "EXTRACTWATCH_SNAPSHOT_INTERVAL_S, EXTRACTWATCH_COMMIT_INTERVAL_S, "
+                "EXTRACTWATCH_SHUTDOWN_TIMEOUT_S and EXTRACTWATCH_FETCH_MAX_WAIT_MS must be positive"
             )
         return settings
 

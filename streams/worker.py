@@ -12,7 +12,7 @@ import faust
 import structlog
 
 from streams.agents import register
-from streams.app import create_app
+from streams.app import create_app, shorten_fetch_wait
 from streams.health import register_web
 from streams.settings import Settings
 from streams.topics import ensure_topics
@@ -60,6 +60,7 @@ def run_worker(settings: Settings) -> None:
     ensure_topics(settings)
     Path(settings.work_dir).mkdir(parents=True, exist_ok=True)  # Faust makes only the last level
     app = create_app(settings)
+    shorten_fetch_wait(app.faust, settings.fetch_max_wait_ms)
     workers = register(app, settings)
     register_web(app, workers, settings)
 

@@ -19,5 +19,10 @@ def test_a_negative_settle_time_is_refused():
         Settings.from_env({"EXTRACTWATCH_DETECTOR_VERDICT_SETTLE_S": "-1"})
 
 
+def test_a_fetch_wait_of_zero_is_refused():
+    with pytest.raises(ConfigError, match="EXTRACTWATCH_FETCH_MAX_WAIT_MS must be positive"):
+        Settings.from_env({"EXTRACTWATCH_FETCH_MAX_WAIT_MS": "0"})
+
+
 def test_the_defaults_make_sense():
     assert DetectorSettings().problems() == []
