@@ -35,7 +35,8 @@ from streams.core.slotted import pickled_by_slots
 from streams.core.stage import EnvelopeStage, Output
 from streams.settings import DetectorSettings
 
-SWARM_OVERLAP = 0.5  # share of the smaller member list two keys must share to be one swarm
+SWARM_OVERLAP = 0.5  # share of the smaller member list two keys must share to be one swarm (of what
+# lists capped at MAX_MEMBERS_LISTED can share: ``_listed_share``)
 KEYS_KEPT = 16
 
 
@@ -152,6 +153,7 @@ class SwarmState(EnvelopeStage):
             if theirs is None:
                 theirs = members[dedup_key] = swarm.members()
             share = len(mine.intersection(theirs)) / max(1, min(len(mine), len(theirs)))
+            share /= _listed_share(d, swarm, theirs)
             if share > best_share:
                 best, best_share = swarm, share
         if best is None or best_share < SWARM_OVERLAP:
@@ -211,6 +213,22 @@ class SwarmState(EnvelopeStage):
                 f"({status} {swarm.severity}) since {since}"
             ),
         )
+
+
+def _listed_share(d: KeyDecision, swarm: Swarm, theirs: list[str]) -> float:
+    """The smaller share of its members that either side lists (1 unless one is capped at
+    ``MAX_MEMBERS_LISTED``). A list of k of n members holds about k/n of any group among those n:
+    two keys of one swarm of 3,000 accounts, each listing its 1,000 most active, share about a third
+    of either list. An overlap is judged against that, or a large swarm would open an incident per
+    key (each of 256 networks its own, in a soak-shaped run).
+
+    >>> d = KeyDecision(0, 1, "net:a", "firing", "x", 0.9, "warning", 0.0, 60.0, ("m",) * 1000, 3000, 9, ())
+    >>> _listed_share(d, Swarm("y", "net:b", 0.0), ["m"] * 1000)
+    0.3333333333333333
+    """
+    mine = len(d.members) / max(1, d.member_count, len(d.members))
+    listed = len(theirs) / max(1, swarm.member_count(theirs), len(theirs)) if swarm.keys else 1.0
+    return min(mine, listed)
 
 
 def _keys(n: int) -> str:

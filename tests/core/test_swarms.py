@@ -1,3 +1,5 @@
+import random
+
 from streams.core.clusters import Heartbeat, KeyDecision
 from streams.core.swarms import SwarmState
 from streams.settings import DetectorSettings
@@ -6,11 +8,13 @@ CFG = DetectorSettings()
 T0 = 1_790_000_000.0 - 1_790_000_000.0 % 60
 
 
-def decision(key, members, source=0, number=1, minute=1, status="firing", severity="warning", risk=0.8):
+def decision(
+    key, members, source=0, number=1, minute=1, status="firing", severity="warning", risk=0.8, count=None
+):
     ts = T0 + minute * 60
     return KeyDecision(
         source, number, key, status, f"cluster:{key}:{int(T0)}", risk, severity, T0, ts,
-        tuple(members), len(members), 100, (),
+        tuple(members), count or len(members), 100, (),
     )  # fmt: skip
 
 
@@ -47,6 +51,30 @@ def test_keys_with_different_members_are_separate_incidents():
     state = swarm_stage()
     others = [f"o{i}" for i in range(30)]
     state.feed([decision("net:198.51.100", SWARM, 0), decision("net:192.0.2", others, 1)])
+    assert len({a.dedup_key for a in close(state, 1)}) == 2
+
+
+def test_keys_of_a_swarm_too_large_to_list_whole_are_one_incident():
+    rng = random.Random(7)
+    swarm = [f"big{i}" for i in range(3000)]
+    keys = [f"net:198.51.{n}" for n in range(8)]  # each lists 1,000 of the 3,000: about a third shared
+    state = swarm_stage()
+    state.feed([decision(k, rng.sample(swarm, 1000), n % 2, n + 1, count=3000) for n, k in enumerate(keys)])
+    alerts = close(state, 1)
+    assert [a.seq for a in alerts] == [1]
+    assert alerts[0].evidence["cluster_keys"] == sorted(keys)
+
+
+def test_keys_of_two_large_swarms_are_two_incidents():
+    rng = random.Random(7)
+    one, other = [f"a{i}" for i in range(3000)], [f"b{i}" for i in range(3000)]
+    state = swarm_stage()
+    state.feed(
+        [
+            decision("net:198.51.1", rng.sample(one, 1000), 0, 1, count=3000),
+            decision("net:203.0.113", rng.sample(other, 1000), 1, 1, count=3000),
+        ]
+    )
     assert len({a.dedup_key for a in close(state, 1)}) == 2
 
 
