@@ -17,6 +17,7 @@ from river.sketch import NUnique
 
 from models.indicators import clip
 from streams.core.features import ip_prefix
+from streams.core.listed_members import CAPACITY, ListedMembers
 from streams.core.policy import ClientPolicy
 from streams.core.records import Event, Reason
 from streams.core.slotted import pickled_by_slots
@@ -161,7 +162,7 @@ class KeyState:
     last_ts: float = 0.0
     events: int = 0
     policy: ClientPolicy = field(default_factory=ClientPolicy)
-    listed: set[str] = field(default_factory=set)  # members listed by the open incident's decisions
+    listed: ListedMembers = field(default_factory=ListedMembers)  # members its open incident listed
     listed_at: float = 0.0  # event time of its last decision
     last_risk: float = 0.0
     last_reasons: list[Reason] = field(default_factory=list)
@@ -220,27 +221,25 @@ def flagged_ranked(active: list[tuple[str, Member]]) -> list[str]:
     return [cid for cid, _ in ranked]
 
 
-LISTED_REMEMBERED = 10 * MAX_MEMBERS_LISTED  # members remembered as listed, per open incident
-
-
-def has_new_members(listed: set[str], listing: list[str], share: float, catch_up: bool) -> bool:
+def has_new_members(listed: ListedMembers, listing: list[str], share: float, catch_up: bool) -> bool:
     """More than ``share`` of a listing's members were not listed before (the swarm grew, or its
-    accounts rotated), or, with ``catch_up``, any were. Bounded: once ``LISTED_REMEMBERED`` are
-    remembered, only severity re-sends.
+    accounts rotated), or, with ``catch_up``, any were. Bounded: once ``CAPACITY`` are remembered,
+    only severity re-sends.
 
-    >>> listed = {"a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k"}
-    >>> [has_new_members(listed, [*listed, "new"], 0.1, catch_up) for catch_up in (False, True)]
+    >>> listed = ListedMembers()
+    >>> remember_listed(listed, list("abcdefghijk"))
+    >>> [has_new_members(listed, [*"abcdefghijk", "new"], 0.1, catch_up) for catch_up in (False, True)]
     [False, True]
     """
-    if len(listed) >= LISTED_REMEMBERED:
+    if len(listed) >= CAPACITY:
         return False
     new = sum(1 for m in listing if m not in listed)
     return new > share * max(1, len(listed)) or (catch_up and new > 0)
 
 
-def remember_listed(listed: set[str], listing: list[str]) -> None:
+def remember_listed(listed: ListedMembers, listing: list[str]) -> None:
     for member in listing:
-        if len(listed) >= LISTED_REMEMBERED:
+        if len(listed) >= CAPACITY:
             return
         listed.add(member)
 

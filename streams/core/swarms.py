@@ -29,6 +29,7 @@ from streams.core.clusters import (
     has_new_members,
     remember_listed,
 )
+from streams.core.listed_members import ListedMembers
 from streams.core.policy import SEVERITIES, Decision, decision_fields
 from streams.core.records import Alert
 from streams.core.slotted import pickled_by_slots
@@ -50,7 +51,7 @@ class Swarm:
     severity: str = "info"
     names: set[str] = field(default_factory=set)  # its keys whose incidents are open
     keys: dict[str, KeyDecision] = field(default_factory=dict)  # latest firing decision, <= KEYS_KEPT
-    listed: set[str] = field(default_factory=set)  # members its alerts have listed
+    listed: ListedMembers = field(default_factory=ListedMembers)  # members its alerts have listed
     listed_at: float = 0.0  # event time of its last alert
 
     def members(self) -> list[str]:

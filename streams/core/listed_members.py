@@ -1,0 +1,82 @@
+"""The members an open incident has already listed, in a fixed size.
+
+An incident re-sends when new members join its swarm, so it remembers whom its alerts named. A set of
+ids grows with the swarm's churn (a swarm rotating its accounts names thousands a day), and the
+cluster stage holds one per open incident: in an hour-long soak, 256 sets held 467,133 ids after 30
+minutes and kept growing. A Bloom filter of 32 KiB holds ``CAPACITY`` members in the same room
+whether it has seen ten or ten thousand, and allocates nothing until its first member.
+
+It answers "listed before?" wrongly, with yes, for about one new member in 2,400 once full, and
+almost never before (about one in a million at 2,000): a re-send may then count one new member
+fewer. It never forgets a member it was given.
+
+The hashes are blake2b, not Python's ``hash()``, which changes with every process: a filter restored
+from a snapshot must answer as it did before.
+"""
+
+from __future__ import annotations
+
+from hashlib import blake2b
+from struct import Struct
+
+CAPACITY = 10_000  # members remembered; beyond, an incident re-sends only when its severity rises
+_BITS = 1 << 18  # 32 KiB: with four bits per member, about 0.04% false "listed" at CAPACITY
+_MASK = _BITS - 1
+_FOUR_WORDS = Struct("<4I")
+
+
+class ListedMembers:
+    """A set of member ids that only answers ``in``, ``add``, ``len`` and ``clear``, in 32 KiB.
+
+    >>> listed = ListedMembers()
+    >>> listed.add("client-1"); listed.add("client-1")
+    >>> "client-1" in listed, "client-2" in listed, len(listed)
+    (True, False, 1)
+    >>> listed.clear(); len(listed), len(listed.bits)
+    (0, 0)
+    """
+
+    __slots__ = ("bits", "count")
+
+    def __init__(self) -> None:
+        self.bits = bytearray()  # empty until the first member: most keys never open an incident
+        self.count = 0  # members added that were not already in
+
+    def __contains__(self, member: str) -> bool:
+        bits = self.bits
+        if not bits:
+            return False
+        a, b, c, d = _positions(member)
+        # unrolled: a cluster decision asks this of up to 1,000 members, every bucket
+        return bool(
+            bits[a >> 3] >> (a & 7) & 1
+            and bits[b >> 3] >> (b & 7) & 1
+            and bits[c >> 3] >> (c & 7) & 1
+            and bits[d >> 3] >> (d & 7) & 1
+        )
+
+    def add(self, member: str) -> None:
+        if member in self:
+            return
+        if not self.bits:
+            self.bits = bytearray(_BITS // 8)
+        for p in _positions(member):
+            self.bits[p >> 3] |= 1 << (p & 7)
+        self.count += 1
+
+    def __len__(self) -> int:
+        return self.count
+
+    def clear(self) -> None:
+        self.bits, self.count = bytearray(), 0
+
+    def __getstate__(self) -> tuple[bytearray, int]:
+        return self.bits, self.count
+
+    def __setstate__(self, state: tuple[bytearray, int]) -> None:
+        self.bits, self.count = state
+
+
+def _positions(member: str) -> tuple[int, int, int, int]:
+    a, b, c, d = _FOUR_WORDS.unpack(blake2b(member.encode(), digest_size=16).digest())
+    return a & _MASK, b & _MASK, c & _MASK, d & _MASK
