@@ -14,7 +14,7 @@ from typing import Any
 
 import river
 
-from streams.errors import CheckpointError
+from models.errors import CheckpointError
 
 Features = dict[str, float]
 

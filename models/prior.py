@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from models.base import Learner, dump_checkpoint, load_checkpoint
-from streams.errors import CheckpointError
+from models.errors import CheckpointError
 
 SHIPPED = Path(__file__).with_name("prior.ckpt")
 

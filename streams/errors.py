@@ -1,16 +1,21 @@
-"""One exception root. Bad input is not an exception: it becomes a DLQ record with a reason."""
+"""One exception root (``ExtractwatchError``, defined in ``models.errors`` with ``CheckpointError`` so
+that ``models/`` need not import ``streams/``). Bad input is not an exception: it becomes a DLQ
+record with a reason."""
 
+from models.errors import CheckpointError, ExtractwatchError
 
-class ExtractwatchError(Exception):
-    """Root of every error extractwatch raises on purpose."""
+__all__ = [
+    "BenchError",
+    "CheckpointError",
+    "ConfigError",
+    "DeliveryError",
+    "ExtractwatchError",
+    "InputFileError",
+]
 
 
 class ConfigError(ExtractwatchError):
     """A setting is missing or invalid; the message names the variable to fix."""
-
-
-class CheckpointError(ExtractwatchError):
-    """A saved state or model cannot be loaded by this version of extractwatch."""
 
 
 class DeliveryError(ExtractwatchError):

@@ -1,8 +1,10 @@
-"""Builders shared by the tests: schema-v1 events with sensible defaults."""
+"""Builders shared by the tests: schema-v1 events with sensible defaults; a file's imports."""
 
 from __future__ import annotations
 
+import ast
 import itertools
+from pathlib import Path
 
 import orjson
 
@@ -46,3 +48,14 @@ def swarm_arriving_late(
         if e["client_id"] in swarm
     ]
     return [orjson.dumps(e) for e in sorted(others + moved, key=lambda e: e["ts"])], swarm
+
+
+def imported_modules(path: Path) -> set[str]:
+    """The absolute imports of a Python file, by module name."""
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+    return names

@@ -1,24 +1,13 @@
 """The independent generator is held-out evidence only while it shares nothing with the detector."""
 
-import ast
 from pathlib import Path
 
 import streams.independent
 from streams.independent import generate
+from tests.helpers import imported_modules
 
 PACKAGE = Path(streams.independent.__file__).parent
 FORBIDDEN = ("streams.core", "streams.simulate", "streams.evaluation", "models")
-
-
-def imported_modules(path: Path) -> set[str]:
-    tree = ast.parse(path.read_text())
-    names = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            names.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names.add(node.module)
-    return names
 
 
 def test_generator_imports_nothing_from_the_detector_or_the_project_simulator():
