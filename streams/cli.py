@@ -13,6 +13,7 @@ from pathlib import Path
 import orjson
 
 from streams.errors import ExtractwatchError, InputFileError
+from streams.gc_tuning import set_young_threshold
 from streams.settings import Settings
 
 _DURATION = re.compile(r"^(-?\d+(?:\.\d+)?)([smhd]?)$")
@@ -490,6 +491,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = Settings.from_env()
         logs.configure(settings.log_level)
+        set_young_threshold(settings.gc_young_threshold)
         return args.func(settings, args)
     except ExtractwatchError as exc:
         print(f"extractwatch: {exc}", file=sys.stderr)

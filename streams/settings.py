@@ -221,6 +221,9 @@ class Settings:
     # 1,500 ms). The consumer keeps one fetch in flight per broker, without the partitions whose
     # fetched records it still holds: records arriving on those wait until that fetch returns.
     fetch_max_wait_ms: int = 100
+    # Net allocations between two collections of the garbage collector's youngest generation, in
+    # every process that runs the core (CPython's default: 700). See streams/gc_tuning.py.
+    gc_young_threshold: int = 10_000
     # SIGTERM: the worker applies what it was handed, snapshots, flushes, commits and leaves the
     # group; past this many seconds it exits anyway (what it did not commit is re-read on restart).
     shutdown_timeout_s: float = 30.0
@@ -262,11 +265,12 @@ class Settings:
             raise ConfigError("EXTRACTWATCH_PARTITIONS must be at least 1")
         if (
             min(settings.snapshot_interval_s, settings.commit_interval_s, settings.shutdown_timeout_s) <= 0
-            or settings.fetch_max_wait_ms <= 0
+            or min(settings.fetch_max_wait_ms, settings.gc_young_threshold) <= 0
         ):
             raise ConfigError(
                 "EXTRACTWATCH_SNAPSHOT_INTERVAL_S, EXTRACTWATCH_COMMIT_INTERVAL_S, "
-                "EXTRACTWATCH_SHUTDOWN_TIMEOUT_S and EXTRACTWATCH_FETCH_MAX_WAIT_MS must be positive"
+                "EXTRACTWATCH_SHUTDOWN_TIMEOUT_S, EXTRACTWATCH_FETCH_MAX_WAIT_MS and "
+                "EXTRACTWATCH_GC_YOUNG_THRESHOLD must be positive"
             )
         return settings
 

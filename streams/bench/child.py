@@ -21,6 +21,7 @@ import orjson
 from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
 
 from streams.core.detector import Detector
+from streams.gc_tuning import set_young_threshold
 from streams.replay import FileSink, Window, replay_topic
 from streams.settings import Settings
 
@@ -89,6 +90,7 @@ def replay(settings: Settings, topic: str) -> tuple[int, float]:
 
 def main(argv: list[str]) -> None:
     settings = Settings.from_env()
+    set_young_threshold(settings.gc_young_threshold)  # as ``extractwatch`` does
     command, *args = argv
     if command == "ceiling":
         events, seconds = ceiling(settings, args[0], int(args[1]))
