@@ -230,5 +230,19 @@ def wait_for(condition, timeout_s: float, what: str, worker: WorkerProcess | Non
     raise AssertionError(f"timed out after {timeout_s}s waiting for {what}{tail}")
 
 
+def held_still(read, quiet_s: float):
+    """A condition for ``wait_for``: true once ``read()`` has given the same value for ``quiet_s``
+    seconds (e.g. a worker's books once its timers have nothing left to write)."""
+    seen = {"value": object(), "since": 0.0}
+
+    def still() -> bool:
+        value, now = read(), time.monotonic()
+        if value != seen["value"]:
+            seen.update(value=value, since=now)
+        return now - seen["since"] >= quiet_s
+
+    return still
+
+
 def alerts_of(settings: Settings) -> list[dict]:
     return [orjson.loads(m.value()) for m in read_topic(settings, settings.alerts_topic, idle_s=1.0)]

@@ -22,6 +22,7 @@ from tests.integration.conftest import (
     alerts_of,
     committed_total,
     end_offsets,
+    held_still,
     read_topic,
     wait_for,
 )
@@ -163,7 +164,13 @@ def test_replays_from_snapshots_give_the_live_workers_alerts_for_the_day_and_a_w
     )
     assert {f[1] for f in listed()} == {"detect", "clusters", "swarms"}, "every stage keeps snapshots"
 
-    untouched = (committed_total(settings), changelog_ends(settings), len(alerts_of(settings)))
+    def books() -> tuple:
+        return committed_total(settings), changelog_ends(settings), len(alerts_of(settings))
+
+    # The stages write their last snapshots and idle marks on timers (a source is idle after
+    # EXTRACTWATCH_SOURCE_IDLE_AFTER_S, 10 s), so the books are taken once they stop moving.
+    wait_for(held_still(books, quiet_s=15.0), 120, "the live worker's books to hold still", worker, every=1.0)
+    untouched = books()
     whole = tmp_path / "day.jsonl"
     run_cli(settings, "replay", "--output", str(whole))
     assert replayed(whole) == live
@@ -177,7 +184,7 @@ def test_replays_from_snapshots_give_the_live_workers_alerts_for_the_day_and_a_w
     assert any(a["scope"] == "cluster" for a in window_alerts.values()), "the swarm alerted in the window"
     assert len(window_alerts) < len(live), "and alerts outside it"
     assert replayed(middle) == window_alerts
-    assert (committed_total(settings), changelog_ends(settings), len(alerts_of(settings))) == untouched, (
+    assert books() == untouched, (
         "the live group's offsets, its state changelog and its alerts topic are untouched"
     )
 
