@@ -81,11 +81,10 @@ class ClusterPartitionState(EnvelopeStage):
     ) -> KeyDecision | None:
         if len(active) < self.cfg.cluster_min_members and key.policy.incident is None:
             return None
-        features = cluster_features(key, active)
-        key.last_risk, key.last_reasons = cluster_risk(features)
+        flagged = flagged_ranked(active)
+        key.last_risk, key.last_reasons = cluster_risk(cluster_features(key, len(active), len(flagged)))
         decision = key.policy.observe(name, key.last_risk, end, 1, self.cfg, scope="cluster")
         incident = key.policy.incident
-        flagged = flagged_ranked(active)
         listing = flagged[:MAX_MEMBERS_LISTED]
         # the last few stragglers never make a tenth: they are listed at most an hour later
         catch_up = end - key.listed_at >= self.cfg.cluster_active_s

@@ -217,8 +217,10 @@ class KeyState:
 def flagged_ranked(active: list[tuple[str, Member]]) -> list[str]:
     """The flagged active members (young, or distillation-shaped), most active first: the swarm;
     the others on a key are bystanders."""
-    ranked = sorted(((cid, m) for cid, m in active if m.flagged), key=lambda cm: (-cm[1].events, cm[0]))
-    return [cid for cid, _ in ranked]
+    # decorated, not sorted with a key function: a key holds thousands of members, and the tuples
+    # compare in C (the order is the same: ids are unique)
+    ranked = sorted([(-m.events, cid) for cid, m in active if m.flagged])
+    return [cid for _, cid in ranked]
 
 
 def has_new_members(listed: ListedMembers, listing: list[str], share: float, catch_up: bool) -> bool:
@@ -244,16 +246,18 @@ def remember_listed(listed: ListedMembers, listing: list[str]) -> None:
         listed.add(member)
 
 
-def cluster_features(key: KeyState, active: list[tuple[str, Member]]) -> dict[str, float]:
-    flagged = sum(1 for _, m in active if m.flagged)
+def cluster_features(key: KeyState, active: int, flagged: int) -> dict[str, float]:
+    """A key's features, given how many of its members are ``active`` and how many of those are
+    ``flagged`` (``flagged_ranked`` counts them once for the listing and for this)."""
+    members = key.members.values()
     # over every member remembered, not just this hour's: a generic template or a busy network used
     # by many older accounts over the day stays old even in an hour a swarm dominates it
-    remembered = len(key.members) or 1
+    remembered = len(members) or 1
     return {
-        "active_members": float(len(active)),
+        "active_members": float(active),
         "flagged_members": float(flagged),
-        "young_share": sum(1 for m in key.members.values() if m.young) / remembered,
-        "shaped_share": sum(1 for m in key.members.values() if m.shaped >= SHAPED) / remembered,
+        "young_share": sum(m.young for m in members) / remembered,
+        "shaped_share": sum(m.shaped >= SHAPED for m in members) / remembered,
         "shared_template_share": key.shared_share,
         "co_activity": key.co_activity,
     }

@@ -16,6 +16,7 @@ from a snapshot must answer as it did before.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from hashlib import blake2b
 from struct import Struct
 
@@ -76,6 +77,10 @@ class ListedMembers:
         self.bits, self.count = bytearray(), 0
 
 
+# A key's listing names mostly the same members bucket after bucket, and each decision asks about
+# every one of them (``in``, then ``add``): hashing took a tenth of a cluster bucket's close in the
+# soak's population. Deterministic, so cached: 16,384 ids take about 6 MB.
+@lru_cache(maxsize=1 << 14)
 def _positions(member: str) -> tuple[int, int, int, int]:
     a, b, c, d = _FOUR_WORDS.unpack(blake2b(member.encode(), digest_size=16).digest())
     return a & _MASK, b & _MASK, c & _MASK, d & _MASK
