@@ -29,7 +29,7 @@ from streams.settings import DetectorSettings
 
 
 class ClusterPartitionState(EnvelopeStage):
-    STATE_FORMAT = 2  # 2: members carry how distillation-shaped they are
+    STATE_FORMAT = 3  # 2: members carry how distillation-shaped they are; 3: keys count young and shaped
     DEAD_REASON = "invalid_observation"
     STAGE = "clusters"
 
@@ -88,8 +88,12 @@ class ClusterPartitionState(EnvelopeStage):
         listing = flagged[:MAX_MEMBERS_LISTED]
         # the last few stragglers never make a tenth: they are listed at most an hour later
         catch_up = end - key.listed_at >= self.cfg.cluster_active_s
-        grew = has_new_members(key.listed, listing, self.cfg.cluster_regrow_share, catch_up)
-        if decision is None and incident is not None and key.last_risk >= self.cfg.fire_threshold and grew:
+        if (
+            decision is None
+            and incident is not None
+            and key.last_risk >= self.cfg.fire_threshold
+            and has_new_members(key.listed, listing, self.cfg.cluster_regrow_share, catch_up)
+        ):
             incident.seq += 1  # new members: same incident, next seq
             decision = Decision.of("firing", incident, key.last_risk)
         if decision is None:

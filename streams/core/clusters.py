@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from itertools import islice
 
 from river.sketch import NUnique
 
@@ -143,18 +144,17 @@ class Member:
     young: bool
     shaped: float = 0.0
 
-    @property
-    def flagged(self) -> bool:
-        """Young, or asking for what distillation asks for: a candidate swarm member."""
-        return self.young or self.shaped >= SHAPED
-
 
 @pickled_by_slots
 @dataclass(slots=True)
 class KeyState:
     """What one cluster key remembers. Bounded: members, templates and their clients are capped."""
 
+    # oldest last activity first: the active members are a run at its end, and the cap drops its
+    # start, so neither needs a pass over every member
     members: dict[str, Member] = field(default_factory=dict)
+    young_members: int = 0  # of ``members``, counted as they change: a close reads shares, not a pass
+    shaped_members: int = 0
     distinct: NUnique = field(default_factory=lambda: NUnique(error_rate=0.1, seed=4))
     templates: dict[int, list[str]] = field(default_factory=dict)
     shared_share: float = 0.0  # moving share of events whose template another member also uses
@@ -171,31 +171,46 @@ class KeyState:
         self, obs: list[Observation], end: float, cfg: DetectorSettings
     ) -> list[tuple[str, Member]]:
         """Fold in one closed bucket's observations; returns the members active at its end."""
+        members = self.members
         in_bucket: set[str] = set()
         shared = 0
+        out_of_order = False
         for o in obs:
-            member = self.members.get(o.client_id)
+            member = members.pop(o.client_id, None)
             if member is None:
-                member = self.members[o.client_id] = Member(o.ts, 0, o.young)
+                member = Member(o.ts, 0, o.young)
                 self.distinct.update(o.client_id)
+            else:
+                self.young_members -= member.young
+                self.shaped_members -= member.shaped >= SHAPED
             member.last_ts, member.events, member.young, member.shaped = (
                 max(member.last_ts, o.ts),
                 member.events + 1,
                 o.young,
                 o.shaped,
             )
+            self.young_members += member.young
+            self.shaped_members += member.shaped >= SHAPED
+            # a bucket's observations come in time order, but a late one (held for the next open
+            # bucket) can be older than members already at the end
+            if members and member.last_ts < next(reversed(members.values())).last_ts:
+                out_of_order = True
+            members[o.client_id] = member
             in_bucket.add(o.client_id)
             if o.template is not None and self._note_template(o.template, o.client_id):
                 shared += 1
+        if out_of_order:
+            self.members = members = dict(sorted(members.items(), key=lambda kv: kv[1].last_ts))
+        if len(members) > cfg.cluster_member_cap * 1.2:
+            for cid in list(islice(members, len(members) - cfg.cluster_member_cap)):
+                dropped = members.pop(cid)
+                self.young_members -= dropped.young
+                self.shaped_members -= dropped.shaped >= SHAPED
         self.events += len(obs)
         self.last_ts = max(self.last_ts, end)
         active = self.active(end, cfg)
         self.shared_share += _SHARE_ALPHA * (shared / len(obs) - self.shared_share)
         self.co_activity += _SHARE_ALPHA * (len(in_bucket) / max(1, len(active)) - self.co_activity)
-        if len(self.members) > cfg.cluster_member_cap * 1.2:
-            keep = sorted(self.members.items(), key=lambda kv: -kv[1].last_ts)[: cfg.cluster_member_cap]
-            self.members = dict(keep)
-            active = self.active(end, cfg)  # the cut can drop active members when there are very many
         return active
 
     def _note_template(self, template: int, client_id: str) -> bool:
@@ -210,16 +225,22 @@ class KeyState:
         return len(users) > 1
 
     def active(self, now: float, cfg: DetectorSettings) -> list[tuple[str, Member]]:
+        """The members active since ``cluster_active_s`` before ``now``, most recent first."""
         horizon = now - cfg.cluster_active_s
-        return [(cid, m) for cid, m in self.members.items() if m.last_ts >= horizon]
+        active = []
+        for item in reversed(self.members.items()):
+            if item[1].last_ts < horizon:
+                break
+            active.append(item)
+        return active
 
 
 def flagged_ranked(active: list[tuple[str, Member]]) -> list[str]:
-    """The flagged active members (young, or distillation-shaped), most active first: the swarm;
-    the others on a key are bystanders."""
+    """The flagged active members (young, or at least ``SHAPED`` distillation-shaped), most active
+    first: the swarm; the others on a key are bystanders."""
     # decorated, not sorted with a key function: a key holds thousands of members, and the tuples
     # compare in C (the order is the same: ids are unique)
-    ranked = sorted([(-m.events, cid) for cid, m in active if m.flagged])
+    ranked = sorted([(-m.events, cid) for cid, m in active if m.young or m.shaped >= SHAPED])
     return [cid for _, cid in ranked]
 
 
@@ -249,15 +270,14 @@ def remember_listed(listed: ListedMembers, listing: list[str]) -> None:
 def cluster_features(key: KeyState, active: int, flagged: int) -> dict[str, float]:
     """A key's features, given how many of its members are ``active`` and how many of those are
     ``flagged`` (``flagged_ranked`` counts them once for the listing and for this)."""
-    members = key.members.values()
     # over every member remembered, not just this hour's: a generic template or a busy network used
     # by many older accounts over the day stays old even in an hour a swarm dominates it
-    remembered = len(members) or 1
+    remembered = len(key.members) or 1
     return {
         "active_members": float(active),
         "flagged_members": float(flagged),
-        "young_share": sum(m.young for m in members) / remembered,
-        "shaped_share": sum(m.shaped >= SHAPED for m in members) / remembered,
+        "young_share": key.young_members / remembered,
+        "shaped_share": key.shaped_members / remembered,
         "shared_template_share": key.shared_share,
         "co_activity": key.co_activity,
     }

@@ -1,7 +1,7 @@
 from dataclasses import replace
 
 from streams.core.cluster_partition import ClusterPartitionState
-from streams.core.clusters import Heartbeat, Observation
+from streams.core.clusters import SHAPED, Heartbeat, KeyState, Observation
 from streams.settings import DetectorSettings
 
 CFG = DetectorSettings()
@@ -160,3 +160,27 @@ def test_partitions_emit_one_observation_per_key_only_when_clusters_run():
     assert quiet.observations == []
     assert [o.kind for o in loud.observations] == ["asn", "net", "tmpl", "ua"]
     assert all(o.position == (1, 0) and o.client_id == "client-a" for o in loud.observations)
+
+
+def test_a_late_observation_keeps_the_members_in_order_of_last_activity():
+    key = KeyState()
+    key.add_bucket([obs("x", T0 + 50), obs("z", T0 + 55)], T0 + 60, CFG)
+    # held for the next open bucket: older than members already folded in
+    key.add_bucket([obs("y", T0 + 40), obs("w", T0 + 100)], T0 + 120, CFG)
+    assert [m.last_ts for m in key.members.values()] == sorted(m.last_ts for m in key.members.values())
+    for now in (T0 + 60 + 3600 - 15, T0 + 50 + 3600, T0 + 55 + 3600):
+        horizon = now - CFG.cluster_active_s
+        expected = {cid for cid, m in key.members.items() if m.last_ts >= horizon}
+        assert {cid for cid, _ in key.active(now, CFG)} == expected
+
+
+def test_the_young_and_shaped_counts_follow_the_member_cap_and_members_that_change():
+    cfg = replace(CFG, cluster_member_cap=5)
+    key = KeyState()
+    members = [obs(f"c{i}", T0 + i, young=i % 2 == 0, shaped=0.9 if i % 3 else 0.1) for i in range(7)]
+    key.add_bucket(members, T0 + 60, cfg)
+    assert list(key.members) == ["c2", "c3", "c4", "c5", "c6"]  # the least recently active dropped
+    assert key.young_members == sum(m.young for m in key.members.values()) == 3
+    assert key.shaped_members == sum(m.shaped >= SHAPED for m in key.members.values()) == 3
+    key.add_bucket([obs("c6", T0 + 70, young=False, shaped=0.9)], T0 + 120, cfg)  # c6 changes
+    assert (key.young_members, key.shaped_members) == (2, 4)
