@@ -34,11 +34,10 @@ run: $(STAMP) ## broker, worker, 2 h of simulated history, then live traffic; al
 train: $(STAMP) ## the prior model checkpoint from scenario-library seeds 101-199 (~8 min)
 	$(BIN)/extractwatch train --out models/prior.ckpt
 
-# Unit tests and doctests share the two cores (-n 2); integration tests run one at a time, since
-# each starts real worker processes whose timing must not depend on what else runs.
-# The unit tier splits by file so the eval gate's fixture is built by one xdist worker, not both
-# (pytest 9 drops the group suffix that xdist's loadgroup relies on). Integration tests isolate
-# themselves by topic, group and port, so they run two at a time too, except the broker outage.
+# Both tiers share the two cores (-n 2). The unit tier splits by file, so the eval gate's fixture
+# is built by one xdist worker, not both (pytest 9 drops the group suffix that xdist's loadgroup
+# relies on). Integration tests isolate themselves by app id, topics, groups and ports; the broker
+# outage test (marked alone) stops the broker they share, so it runs last, by itself.
 test: $(STAMP) kafka-up test-tools ## the whole suite: unit, doctests and integration tests on the real broker
 	$(BIN)/pytest -m "not integration" -n 2 --dist loadfile --durations=10
 	$(BIN)/pytest -m "integration and not alone" -n 2 --durations=30
