@@ -181,16 +181,14 @@ class KeyState:
                 member = Member(o.ts, 0, o.young)
                 self.distinct.update(o.client_id)
             else:
-                self.young_members -= member.young
-                self.shaped_members -= member.shaped >= SHAPED
+                self._tally(member, -1)
             member.last_ts, member.events, member.young, member.shaped = (
                 max(member.last_ts, o.ts),
                 member.events + 1,
                 o.young,
                 o.shaped,
             )
-            self.young_members += member.young
-            self.shaped_members += member.shaped >= SHAPED
+            self._tally(member, 1)
             # a bucket's observations come in time order, but a late one (held for the next open
             # bucket) can be older than members already at the end
             if members and member.last_ts < next(reversed(members.values())).last_ts:
@@ -203,15 +201,18 @@ class KeyState:
             self.members = members = dict(sorted(members.items(), key=lambda kv: kv[1].last_ts))
         if len(members) > cfg.cluster_member_cap * 1.2:
             for cid in list(islice(members, len(members) - cfg.cluster_member_cap)):
-                dropped = members.pop(cid)
-                self.young_members -= dropped.young
-                self.shaped_members -= dropped.shaped >= SHAPED
+                self._tally(members.pop(cid), -1)
         self.events += len(obs)
         self.last_ts = max(self.last_ts, end)
         active = self.active(end, cfg)
         self.shared_share += _SHARE_ALPHA * (shared / len(obs) - self.shared_share)
         self.co_activity += _SHARE_ALPHA * (len(in_bucket) / max(1, len(active)) - self.co_activity)
         return active
+
+    def _tally(self, member: Member, sign: int) -> None:
+        """Count ``member`` in (1) or out of (-1) the young and shaped counts."""
+        self.young_members += sign * member.young
+        self.shaped_members += sign * (member.shaped >= SHAPED)
 
     def _note_template(self, template: int, client_id: str) -> bool:
         """Remember who uses a template; True if another member uses it too."""
