@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sys
 import threading
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -15,6 +16,7 @@ from streams.agents import register
 from streams.app import create_app, shorten_fetch_wait
 from streams.health import register_web
 from streams.settings import Settings
+from streams.stacks import dump_stacks
 from streams.topics import ensure_topics
 
 log = structlog.get_logger(__name__)
@@ -24,7 +26,8 @@ class GracefulWorker(faust.Worker):
     """On SIGTERM, settle the lanes first (apply, snapshot, flush, commit), then let Faust stop (it
     stops the agents, leaves the group and flushes). Faust's own stop happens after the consumer has
     left, too late to snapshot; and it can wait on a stream that never ends, so a watchdog ends the
-    process once ``timeout_s`` has passed since the signal."""
+    process once ``timeout_s`` has passed since the signal. On SIGUSR1 it writes where every thread
+    and task is (``streams.stacks``)."""
 
     def __init__(self, app: faust.App, settle: Callable[[], Awaitable[None]], timeout_s: float, **kwargs):
         super().__init__(app, **kwargs)
@@ -50,6 +53,11 @@ class GracefulWorker(faust.Worker):
         except Exception as exc:  # a timeout included: what was not committed is re-read on restart
             log.warning("settling before stop failed", error=repr(exc))
         super()._on_sigterm()
+
+    def _on_sigusr1(self) -> None:
+        """Every thread's and task's stack to stderr, without the local variables mode's would print
+        (they hold events)."""
+        dump_stacks(sys.stderr, self.loop)
 
     def _give_up(self) -> None:
         log.error("stop did not finish in time: exiting", timeout_s=self._timeout_s)

@@ -19,6 +19,7 @@ import pytest
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, KafkaException, TopicPartition
 
 from streams.settings import Settings, settings_env
+from streams.stacks import BEGIN, END
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.integration
@@ -110,6 +111,22 @@ class WorkerProcess:
 
     def tail(self, lines: int = 40) -> str:
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+
+    def stacks(self, timeout_s: float = 5.0) -> str:
+        """Where the running worker's threads and tasks are (SIGUSR1, ``streams.stacks``): what a
+        failed wait shows beside the log's tail."""
+        if not self.alive():
+            return "(not running)"
+        self.proc.send_signal(signal.SIGUSR1)
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            text = self.log_path.read_text(errors="replace")
+            begin = text.rfind(BEGIN)
+            end = text.find(END, begin)
+            if begin >= 0 and end >= 0:
+                return text[begin : end + len(END)]
+            time.sleep(0.2)
+        return f"(no stacks within {timeout_s}s: the event loop is blocked)"
 
 
 @pytest.fixture
@@ -226,7 +243,7 @@ def wait_for(condition, timeout_s: float, what: str, worker: WorkerProcess | Non
         if worker is not None and not worker.alive():
             raise AssertionError(f"worker died while waiting for {what}:\n{worker.tail()}")
         time.sleep(every)
-    tail = f"\nworker log:\n{worker.tail()}" if worker is not None else ""
+    tail = f"\nworker log:\n{worker.tail()}\nworker stacks:\n{worker.stacks()}" if worker is not None else ""
     raise AssertionError(f"timed out after {timeout_s}s waiting for {what}{tail}")
 
 
