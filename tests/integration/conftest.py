@@ -247,6 +247,12 @@ def wait_for(condition, timeout_s: float, what: str, worker: WorkerProcess | Non
     raise AssertionError(f"timed out after {timeout_s}s waiting for {what}{tail}")
 
 
+def wait_until_assigned(worker: WorkerProcess, timeout_s: float = 60) -> None:
+    """Until the worker has joined its group and holds a partition: from then on it has its signal
+    handlers, and a SIGTERM is a graceful stop, not the default action of a process still starting."""
+    wait_for(lambda: "partition state ready" in worker.log_path.read_text(), timeout_s, "a partition", worker)
+
+
 def held_still(read, quiet_s: float):
     """A condition for ``wait_for``: true once ``read()`` has given the same value for ``quiet_s``
     seconds (e.g. a worker's books once its timers have nothing left to write)."""

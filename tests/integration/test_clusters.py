@@ -12,7 +12,7 @@ from streams.core.detector import Detector
 from streams.produce import publish
 from streams.simulate.scenarios import SKELETON
 from streams.simulate.traffic import traffic
-from tests.integration.conftest import end_offsets, wait_for
+from tests.integration.conftest import end_offsets, wait_for, wait_until_assigned
 from tests.integration.test_pipeline import START, live_alerts
 
 pytestmark = pytest.mark.integration
@@ -82,7 +82,7 @@ def test_a_second_worker_joining_mid_stream_changes_no_alert(settings, start_wor
     lines, swarm = swarm_traffic(hours=10)
     assert publish(settings, lines).failed == 0
     first = start_worker(**ENV)
-    wait_for(lambda: "partition state ready" in first.log_path.read_text(), 60, "the first worker", first)
+    wait_until_assigned(first)
     second = start_worker(**ENV)  # joins a few seconds into the first's backlog
     assert_live_matches_detect(settings, lines, swarm, [first, second])
     ends = end_offsets(settings)

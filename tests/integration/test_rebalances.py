@@ -16,7 +16,7 @@ from contextlib import contextmanager
 import pytest
 
 from streams.produce import publish
-from tests.integration.conftest import alerts_of, group_is_stable_with, wait_for
+from tests.integration.conftest import alerts_of, group_is_stable_with, wait_for, wait_until_assigned
 from tests.integration.test_clusters import ENV, assert_live_matches_detect, swarm_traffic
 
 pytestmark = pytest.mark.integration
@@ -115,6 +115,7 @@ def test_five_rebalances_in_a_row_change_no_alert(settings, start_worker):
             time.sleep(3)
             if rebalance % 2 == 0:
                 extra = start_worker(**ENV)
+                wait_until_assigned(extra)  # joined, not still starting: its leave is a rebalance
             else:
                 stop(extra)
     assert_exact(settings, lines, swarm, [*workers, extra])
