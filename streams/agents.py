@@ -45,7 +45,7 @@ from streams.core.stage import InputRecord, Output, apply_by_bucket
 from streams.core.verdicts import example_record
 from streams.delivery import Delivered, Delivery, Run, parts_of
 from streams.lanes import Lane, State, lanes
-from streams.partition_reader import PartitionReader, read_to_end
+from streams.partition_reader import GIVE_UP_AFTER_S, PartitionReader, in_thread, read_to_end
 from streams.settings import Settings
 from streams.snapshot_store import cut_messages
 from streams.topics import INTERNAL_MAX_MESSAGE_BYTES, ITEMS_PER_ENVELOPE, SENT_AT_HEADER
@@ -165,8 +165,11 @@ class PartitionWorker:
             return  # during a rebalance the tables may not be recovered yet
         states = {tp.partition: self._state_for(tp.partition) for tp in self._assigned()}
         starts = {partition: state.labels_offset + 1 for partition, state in states.items()}
-        read = await asyncio.to_thread(
-            read_to_end, self.settings.bootstrap_servers, self.settings.labels_topic, starts, READ_TIMEOUT_S
+        labels = self.settings.labels_topic
+        read = await in_thread(
+            lambda: read_to_end(self.settings.bootstrap_servers, labels, starts, READ_TIMEOUT_S),
+            READ_TIMEOUT_S + GIVE_UP_AFTER_S,
+            f"read {labels}",
         )
         if read is None:
             log.warning("reading the labels topic timed out: tried again later", timeout_s=READ_TIMEOUT_S)

@@ -11,13 +11,62 @@ own that joins no group and commits nothing.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 
+import structlog
 from confluent_kafka import Consumer, KafkaError, KafkaException, TopicPartition
 
 from streams.core.stage import InputRecord
+
+log = structlog.get_logger(__name__)
+T = TypeVar("T")
+
+# A blocking call to the broker returns within its own timeout, or is given up this much later. Each
+# call has a bound of its own, but librdkafka can still block past it (a consumer's close() that
+# waits on its broker threads is a known case), and a partition awaiting such a call forever would
+# stop its lane without a word.
+GIVE_UP_AFTER_S = 10.0
+
+
+async def in_thread(call: Callable[[], T], limit_s: float, what: str) -> T | None:
+    """``call()`` run in a daemon thread of its own; its result, or None if it has not returned
+    within ``limit_s`` (logged; the thread is left behind, and never keeps the process from exiting).
+    An exception it raises is raised here.
+
+    >>> asyncio.run(in_thread(lambda: 42, 1.0, "answer"))
+    42
+    """
+    loop = asyncio.get_running_loop()
+    done: asyncio.Future[T] = loop.create_future()
+
+    def settle(result: T | None, error: Exception | None) -> None:
+        if done.done():  # given up meanwhile
+            return
+        if error is None:
+            done.set_result(result)
+        else:
+            done.set_exception(error)
+
+    def run() -> None:
+        try:
+            result, error = call(), None
+        except Exception as exc:  # handed to the awaiting task
+            result, error = None, exc
+        with contextlib.suppress(RuntimeError):  # the loop closed meanwhile: the worker stopped
+            loop.call_soon_threadsafe(settle, result, error)
+
+    threading.Thread(target=run, name=f"broker: {what}", daemon=True).start()
+    try:
+        return await asyncio.wait_for(done, limit_s)
+    except TimeoutError:
+        log.error(
+            "a broker call did not return: given up, its thread left behind", call=what, limit_s=limit_s
+        )
+        return None
 
 
 def missing_ranges(offsets: list[int], next_offset: int) -> list[tuple[int, int]]:
@@ -113,8 +162,9 @@ def read_to_end(
 
 class PartitionReader:
     """The broker side of ``streams.delivery`` for one topic: reads in threads, so the event loop (and
-    every other partition) runs on meanwhile. End offsets come from one long-lived consumer: the
-    delivery asks for them every second or so while a partition is quiet."""
+    every other partition) runs on meanwhile, each given up ``GIVE_UP_AFTER_S`` past its own timeout.
+    End offsets come from one long-lived consumer: the delivery asks for them every second or so
+    while a partition is quiet."""
 
     def __init__(self, bootstrap_servers: str, topic: str, timeout_s: float):
         self.bootstrap_servers = bootstrap_servers
@@ -124,15 +174,23 @@ class PartitionReader:
         self._ends_lock = threading.Lock()  # one librdkafka call at a time on that consumer
 
     async def read(self, partition: int, start: int, end: int) -> list[InputRecord] | None:
-        return await asyncio.to_thread(
-            read_range, self.bootstrap_servers, self.topic, partition, start, end, self.timeout_s
+        return await in_thread(
+            lambda: read_range(self.bootstrap_servers, self.topic, partition, start, end, self.timeout_s),
+            self.timeout_s + GIVE_UP_AFTER_S,
+            f"read {self.topic}/{partition}",
         )
 
     async def end_offsets(self, partitions: Sequence[int]) -> dict[int, int] | None:
-        return await asyncio.to_thread(self._end_offsets, list(partitions))
+        # Asked for each partition in turn, so it may take a timeout per partition.
+        limit_s = self.timeout_s * (len(partitions) + 1) + GIVE_UP_AFTER_S
+        what = f"end offsets {self.topic}"
+        return await in_thread(lambda: self._end_offsets(list(partitions)), limit_s, what)
 
     def _end_offsets(self, partitions: list[int]) -> dict[int, int] | None:
-        with self._ends_lock:
+        # A call left behind may still hold the consumer: this one then answers None, not a wait.
+        if not self._ends_lock.acquire(timeout=self.timeout_s):
+            return None
+        try:
             if self._ends_consumer is None:
                 self._ends_consumer = _reader(self.bootstrap_servers)
             try:
@@ -144,6 +202,8 @@ class PartitionReader:
                 }
             except KafkaException:
                 return None
+        finally:
+            self._ends_lock.release()
 
     def close(self) -> None:
         with self._ends_lock:
