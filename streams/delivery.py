@@ -118,6 +118,7 @@ class _Feed:
         self.tail_queued = False
         self.applying = False  # a run is being applied: a revocation lets it finish, then stops the task
         self.closed = False
+        self.job_started_at: float | None = None  # the job in hand (a batch, a tail read) began then
 
 
 class Delivery:
@@ -187,6 +188,13 @@ class Delivery:
                 feed.tail_queued = True
                 feed.queue.put_nowait(end)
 
+    def job_seconds(self) -> dict[int, float]:
+        """Per partition with a job in hand (reading, applying), the seconds since it began. A job
+        is bounded (a take of records, reads with a timeout): one that runs on for minutes is a
+        stall, and what ``/healthz`` reports."""
+        now = time.monotonic()
+        return {p: now - f.job_started_at for p, f in self.feeds.items() if f.job_started_at is not None}
+
     def quiet_s_of(self, partition: int) -> float:
         """Seconds since Faust last handed over records of ``partition`` (or since it was first seen)."""
         return time.monotonic() - self._feed(partition).arrived_at
@@ -235,6 +243,7 @@ class Delivery:
     async def _work(self, partition: int, feed: _Feed) -> None:
         while not feed.closed:
             job = await feed.queue.get()
+            feed.job_started_at = time.monotonic()
             try:
                 if isinstance(job, int):
                     run = await self._tail(partition, job)
@@ -250,6 +259,7 @@ class Delivery:
                 self.counters["delivery_errors"] += 1
             finally:
                 feed.applying = False
+                feed.job_started_at = None
                 feed.queue.task_done()
 
     def _owned(self, partition: int) -> bool:

@@ -1,6 +1,8 @@
 """Health, readiness and Prometheus metrics on the worker's web port.
 
-- ``/healthz``: 200 while the worker's event loop answers.
+- ``/healthz``: 200 while the worker's event loop answers and no partition is stalled (a job in
+  hand for ``stall_after_s``); 503 with the stalled partitions otherwise, for a liveness probe to
+  restart the worker. The first time a stall is seen, the worker logs every thread's and task's stack.
 - ``/readyz``: 200 once partitions are assigned, their state is restored and the input lag is at or
   under ``ready_max_lag``; 503 with a JSON reason otherwise.
 - ``/metrics``: read from the lanes' own counters and state when scraped, so the per-event path
@@ -9,22 +11,29 @@
 
 from __future__ import annotations
 
+import asyncio
+import sys
 import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+import structlog
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from streams.agents import detect_lane, input_lanes
 from streams.settings import Settings
+from streams.stacks import dump_stacks
 from streams.topics import SENT_AT_HEADER
 
 if TYPE_CHECKING:
     from streams.agents import PartitionWorker
     from streams.app import App
 
+log = structlog.get_logger(__name__)
+# How often the worker looks for stalled partitions, to log where it stands the first time.
+STALL_CHECK_EVERY_S = 10.0
 # Seconds the core takes to apply one batch of records (a take of up to TAKE_MAX records).
 APPLY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 # fine enough that p50 and p99 interpolated in a bucket (as histogram_quantile does) stay close
@@ -150,6 +159,15 @@ class WorkerMetrics(Collector):
         for stage, count in merge_stragglers(self.workers).items():
             stragglers.add_metric([stage], count)
         yield stragglers
+        longest = GaugeMetricFamily(
+            "extractwatch_longest_job_seconds",
+            "Per lane, seconds the oldest job in hand (a take of records to apply, a read from the"
+            " broker) has run; 0 when none is. Past stall_after_s /healthz answers 503",
+            labels=["lane"],
+        )
+        for worker in self.workers:
+            longest.add_metric([worker.lane.name], max(worker.delivery.job_seconds().values(), default=0.0))
+        yield longest
         yield GaugeMetricFamily(
             "extractwatch_clients_tracked",
             "Clients held in this worker's input partitions",
@@ -176,6 +194,25 @@ def input_lag(workers: list[PartitionWorker]) -> dict[int, int]:
         for partition, behind in worker.lag().items():
             lag[partition] = lag.get(partition, 0) + behind
     return lag
+
+
+def stalled(workers: list[PartitionWorker], stall_after_s: float) -> dict[str, float]:
+    """``lane/partition`` -> seconds, for each partition whose job in hand has run ``stall_after_s``
+    or longer."""
+    return {
+        f"{worker.lane.name}/{partition}": round(seconds, 1)
+        for worker in workers
+        for partition, seconds in sorted(worker.delivery.job_seconds().items())
+        if seconds >= stall_after_s
+    }
+
+
+def liveness(workers: list[PartitionWorker], stall_after_s: float) -> tuple[bool, dict]:
+    """Alive unless a partition is stalled; the body names the stalled ones."""
+    stuck = stalled(workers, stall_after_s)
+    if stuck:
+        return False, {"alive": False, "reason": f"stalled over {stall_after_s:g} s", "stalled": stuck}
+    return True, {"alive": True}
 
 
 def readiness(workers: list[PartitionWorker], max_lag: int) -> tuple[bool, dict]:
@@ -205,7 +242,21 @@ def register_web(app: App, workers: list[PartitionWorker], settings: Settings) -
 
     @app.faust.page("/healthz")
     async def healthz(self, _request):
-        return self.json({"alive": True})
+        alive, body = liveness(workers, settings.stall_after_s)
+        return self.json(body, status=200 if alive else 503)
+
+    reported: set[str] = set()
+
+    @app.faust.timer(interval=STALL_CHECK_EVERY_S)
+    async def report_stalls() -> None:
+        """The first time a partition is seen stalled, say so and where every task stands."""
+        stuck = stalled(workers, settings.stall_after_s)
+        new = sorted(set(stuck) - reported)
+        reported.intersection_update(stuck)  # a partition that recovers is reported again next time
+        if new:
+            reported.update(new)
+            log.error("partitions stalled: stacks follow; /healthz answers 503", stalled=stuck)
+            dump_stacks(sys.stderr, asyncio.get_running_loop())
 
     @app.faust.page("/readyz")
     async def readyz(self, _request):

@@ -232,6 +232,10 @@ class Settings:
     source_idle_after_s: float = 10.0
     # /readyz answers 503 while more input records than this wait to be applied (all partitions).
     ready_max_lag: int = 10000
+    # A partition whose job in hand (a take of records to apply, a read from the broker) has run
+    # this long is stalled: /healthz answers 503, so that a liveness probe restarts the worker
+    # (harmless: it resumes from its snapshots), and the worker logs where it stands once.
+    stall_after_s: float = 300.0
     # Cross-account clusters (two internal topics, two more agents); off: client alerts only.
     clusters: bool = True
     # A link on every page to the alert in your console: a template with {client_id} and/or
@@ -265,12 +269,12 @@ class Settings:
             raise ConfigError("EXTRACTWATCH_PARTITIONS must be at least 1")
         if (
             min(settings.snapshot_interval_s, settings.commit_interval_s, settings.shutdown_timeout_s) <= 0
-            or min(settings.fetch_max_wait_ms, settings.gc_young_threshold) <= 0
+            or min(settings.fetch_max_wait_ms, settings.gc_young_threshold, settings.stall_after_s) <= 0
         ):
             raise ConfigError(
                 "EXTRACTWATCH_SNAPSHOT_INTERVAL_S, EXTRACTWATCH_COMMIT_INTERVAL_S, "
-                "EXTRACTWATCH_SHUTDOWN_TIMEOUT_S, EXTRACTWATCH_FETCH_MAX_WAIT_MS and "
-                "EXTRACTWATCH_GC_YOUNG_THRESHOLD must be positive"
+                "EXTRACTWATCH_SHUTDOWN_TIMEOUT_S, EXTRACTWATCH_FETCH_MAX_WAIT_MS, "
+                "EXTRACTWATCH_GC_YOUNG_THRESHOLD and EXTRACTWATCH_STALL_AFTER_S must be positive"
             )
         return settings
 

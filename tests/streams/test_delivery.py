@@ -329,3 +329,21 @@ def test_a_stopping_delivery_hands_on_what_it_holds_and_takes_nothing_more():
 
     sink, broker = run(go())
     assert sink.offsets(0) == [0, 1, 2] and broker.reads == [(0, 0, 2)]
+
+
+def test_a_job_in_hand_is_timed_until_it_ends():
+    async def go():
+        broker = FakeBroker()
+        broker.gates[0] = asyncio.Event()  # the hole read of partition 0 hangs until set
+        delivery, _sink = make(broker=broker)
+        await delivery.deliver(0, delivered(5))
+        await delivery.deliver(1, delivered(0))
+        await asyncio.sleep(0.05)
+        in_hand = delivery.job_seconds()
+        broker.gates[0].set()
+        await delivery.drain()
+        return in_hand, delivery.job_seconds()
+
+    in_hand, after = run(go())
+    assert list(in_hand) == [0] and in_hand[0] >= 0.04, "partition 1's job ended; 0's hole read is in hand"
+    assert after == {}

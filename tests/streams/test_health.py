@@ -4,10 +4,10 @@ from types import SimpleNamespace
 
 from faust.types import TP
 
-from streams.health import merge_stragglers, readiness
+from streams.health import liveness, merge_stragglers, readiness
 
 
-def stand_in(active=True, assigned=(0, 1), restored=(0, 1), lag=None, name="detect"):
+def stand_in(active=True, assigned=(0, 1), restored=(0, 1), lag=None, name="detect", jobs=None):
     app = SimpleNamespace(faust=SimpleNamespace(flow_control=SimpleNamespace(is_active=lambda: active)))
     return SimpleNamespace(
         lane=SimpleNamespace(name=name),
@@ -15,6 +15,7 @@ def stand_in(active=True, assigned=(0, 1), restored=(0, 1), lag=None, name="dete
         _assigned=lambda: [TP("in", p) for p in assigned],
         states={p: object() for p in restored},
         lag=lambda: lag or {p: 0 for p in assigned},
+        delivery=SimpleNamespace(job_seconds=lambda: jobs or {}),
     )
 
 
@@ -61,3 +62,15 @@ def test_merge_stragglers_are_summed_per_lane_whose_states_hold_a_gate():
 
     workers = [lane("route", [None, None]), lane("detect", [2, 3]), lane("clusters", [0])]
     assert merge_stragglers(workers) == {"detect": 5, "clusters": 0}
+
+
+def test_alive_while_every_job_in_hand_is_younger_than_the_stall_limit():
+    assert liveness([stand_in(name="route", jobs={0: 12.0}), stand_in(jobs={1: 299.0})], 300) == (
+        True,
+        {"alive": True},
+    )
+
+
+def test_a_partition_on_one_job_past_the_limit_makes_the_worker_not_alive():
+    alive, body = liveness([stand_in(name="route", jobs={3: 301.25, 4: 2.0}), stand_in()], 300)
+    assert not alive and body["stalled"] == {"route/3": 301.2} and body["reason"] == "stalled over 300 s"

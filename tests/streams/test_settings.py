@@ -26,8 +26,14 @@ def test_a_fetch_wait_of_zero_is_refused():
 
 def test_a_young_gc_threshold_of_zero_is_refused():
     # zero would turn the garbage collector off, not tune it
-    with pytest.raises(ConfigError, match="EXTRACTWATCH_GC_YOUNG_THRESHOLD must be positive"):
+    with pytest.raises(ConfigError, match="EXTRACTWATCH_GC_YOUNG_THRESHOLD.* must be positive"):
         Settings.from_env({"EXTRACTWATCH_GC_YOUNG_THRESHOLD": "0"})
+
+
+def test_a_stall_limit_of_zero_is_refused():
+    # every partition with a job in hand would be called stalled, and the worker restarted
+    with pytest.raises(ConfigError, match="EXTRACTWATCH_STALL_AFTER_S must be positive"):
+        Settings.from_env({"EXTRACTWATCH_STALL_AFTER_S": "0"})
 
 
 def test_the_defaults_make_sense():
