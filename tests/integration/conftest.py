@@ -72,6 +72,7 @@ class WorkerProcess:
         self, settings: Settings, log_path: Path, command: tuple[str, ...] = ("worker",), **env: str
     ):
         self.log_path = log_path
+        self.is_worker = command[0] == "worker"  # only the worker writes its stacks on SIGUSR1
         self.log = log_path.open("ab")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "streams.cli", *command],
@@ -115,6 +116,8 @@ class WorkerProcess:
     def stacks(self, timeout_s: float = 5.0) -> str:
         """Where the running worker's threads and tasks are (SIGUSR1, ``streams.stacks``): what a
         failed wait shows beside the log's tail."""
+        if not self.is_worker:
+            return "(not a worker: SIGUSR1 would end it)"
         if not self.alive():
             return "(not running)"
         self.proc.send_signal(signal.SIGUSR1)
