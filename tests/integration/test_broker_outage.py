@@ -2,8 +2,7 @@
 again. The worker reconnects by itself and catches up, and nothing is lost.
 
 This test stops and starts the suite's one broker (``infra/kafka/kafka.sh``); it always starts it
-again, so the tests after it find it running. It is marked ``alone``: ``make test`` runs it after the
-other integration tests, which run two at a time, so that its outage cuts off no other test.
+again, so the tests after it find it running.
 """
 
 from __future__ import annotations
@@ -20,7 +19,7 @@ from confluent_kafka import Producer
 from streams.topics import ensure_topics
 from tests.integration.test_clusters import ENV, assert_live_matches_detect, swarm_traffic
 
-pytestmark = [pytest.mark.integration, pytest.mark.alone]
+pytestmark = pytest.mark.integration
 KAFKA = Path(__file__).resolve().parents[2] / "infra" / "kafka" / "kafka.sh"
 OUTAGE_S = 60.0
 
