@@ -113,6 +113,10 @@ class WorkerProcess:
     def tail(self, lines: int = 40) -> str:
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
 
+    def diagnosis(self, lines: int = 40) -> str:
+        """What a failed wait on this process shows: its log's tail and where it stands."""
+        return f"log:\n{self.tail(lines)}\nstacks:\n{self.stacks()}"
+
     def stacks(self, timeout_s: float = 5.0) -> str:
         """Where the running worker's threads and tasks are (SIGUSR1, ``streams.stacks``): what a
         failed wait shows beside the log's tail."""
@@ -246,7 +250,7 @@ def wait_for(condition, timeout_s: float, what: str, worker: WorkerProcess | Non
         if worker is not None and not worker.alive():
             raise AssertionError(f"worker died while waiting for {what}:\n{worker.tail()}")
         time.sleep(every)
-    tail = f"\nworker log:\n{worker.tail()}\nworker stacks:\n{worker.stacks()}" if worker is not None else ""
+    tail = f"\nworker {worker.diagnosis()}" if worker is not None else ""
     raise AssertionError(f"timed out after {timeout_s}s waiting for {what}{tail}")
 
 

@@ -58,9 +58,7 @@ def assert_live_matches_detect(settings, lines, swarm, workers) -> None:
         live = live_alerts(settings)
         missing = sorted((a["scope"], a["summary"]) for k, a in expected.items() if k not in live)
         extra = sorted((a["scope"], a["summary"]) for k, a in live.items() if k not in expected)
-        logs = "\n".join(
-            f"worker {i} log:\n{w.tail(60)}\nworker {i} stacks:\n{w.stacks()}" for i, w in enumerate(workers)
-        )
+        logs = "\n".join(f"worker {i} {w.diagnosis(60)}" for i, w in enumerate(workers))
         raise AssertionError(
             f"{why}; live differs from detect: {len(missing)} of {len(expected)} missing {missing[:5]}, "
             f"{len(extra)} extra {extra[:5]}\n{logs}"
