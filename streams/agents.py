@@ -444,6 +444,8 @@ class PartitionWorker:
         table.send_changelog(partition, key, blob)
         # snapshot, alerts, dead letters and forwarded envelopes are durable...
         await self.app.faust.producer.flush()
+        if not self.app.sends.all_delivered():
+            return  # the worker is exiting: nothing past a lost message may be acked or committed
         self.durable[partition] = state.last_offset + 1  # ...so now their offsets may be committed
         pending = self.unacked.pop(partition, [])
         for event in pending:  # (acked too: Faust tracks every delivery until it is acked)

@@ -193,6 +193,18 @@ class PagerDutySettings:
             raise ConfigError("PagerDuty settings make no sense: " + "; ".join(problems))
 
 
+# Settings that make no sense at zero or below (an interval, a timeout, a limit).
+POSITIVE = (
+    "snapshot_interval_s",
+    "commit_interval_s",
+    "shutdown_timeout_s",
+    "fetch_max_wait_ms",
+    "gc_young_threshold",
+    "stall_after_s",
+    "producer_request_timeout_s",
+)
+
+
 @dataclass(frozen=True)
 class Settings:
     bootstrap_servers: str = "127.0.0.1:9092"
@@ -236,6 +248,10 @@ class Settings:
     # this long is stalled: /healthz answers 503, so that a liveness probe restarts the worker
     # (harmless: it resumes from its snapshots), and the worker logs where it stands once.
     stall_after_s: float = 300.0
+    # A request to the broker that the worker's producer has had no answer to for this long is sent
+    # again on a new connection (Faust's default: 20 minutes, during which every flush, snapshot and
+    # commit waits). Its messages never expire: the producer is idempotent (streams/producing.py).
+    producer_request_timeout_s: float = 30.0
     # Cross-account clusters (two internal topics, two more agents); off: client alerts only.
     clusters: bool = True
     # A link on every page to the alert in your console: a template with {client_id} and/or
@@ -267,15 +283,9 @@ class Settings:
         settings = cls(**values)
         if settings.partitions < 1:
             raise ConfigError("EXTRACTWATCH_PARTITIONS must be at least 1")
-        if (
-            min(settings.snapshot_interval_s, settings.commit_interval_s, settings.shutdown_timeout_s) <= 0
-            or min(settings.fetch_max_wait_ms, settings.gc_young_threshold, settings.stall_after_s) <= 0
-        ):
-            raise ConfigError(
-                "EXTRACTWATCH_SNAPSHOT_INTERVAL_S, EXTRACTWATCH_COMMIT_INTERVAL_S, "
-                "EXTRACTWATCH_SHUTDOWN_TIMEOUT_S, EXTRACTWATCH_FETCH_MAX_WAIT_MS, "
-                "EXTRACTWATCH_GC_YOUNG_THRESHOLD and EXTRACTWATCH_STALL_AFTER_S must be positive"
-            )
+        not_positive = [f"EXTRACTWATCH_{name.upper()}" for name in POSITIVE if getattr(settings, name) <= 0]
+        if not_positive:
+            raise ConfigError(f"{', '.join(not_positive)} must be positive")
         return settings
 
 

@@ -9,6 +9,7 @@ from faust.types import TP
 from streams.agents import PartitionWorker
 from streams.app import create_app
 from streams.lanes import lanes
+from streams.producing import SendWatch
 from streams.settings import DetectorSettings, Settings
 
 MURMUR2 = replace(DetectorSettings(), input_partitioner="murmur2")
@@ -143,3 +144,51 @@ def test_a_cheap_snapshot_is_due_after_the_interval():
     interval = worker.settings.snapshot_interval_s
     assert not worker._snapshot_due(0, 100.0 + interval - 0.1)
     assert worker._snapshot_due(0, 100.0 + interval)
+
+
+def snapshotting_worker(sends: SendWatch) -> tuple[PartitionWorker, list]:
+    """A detect lane's worker holding partition 0 (applied up to offset 41, one delivery waiting for
+    its ack), over a producer whose flush returns at once; the acks it gives are collected."""
+    settings = Settings(app_id="wiring-test", detector=MURMUR2)
+    app = create_app(settings)
+    (detect, *_rest) = lanes(app, settings)
+
+    async def flush():
+        return None
+
+    stand_in = SimpleNamespace(faust=SimpleNamespace(producer=SimpleNamespace(flush=flush)), sends=sends)
+    worker = PartitionWorker(stand_in, settings, detect)
+    worker.lane = SimpleNamespace(table=SimpleNamespace(data={}, send_changelog=lambda *args: None))
+    worker.states = {0: SimpleNamespace(last_offset=41, snapshot=lambda: b"state")}
+    worker.unacked[0] = ["delivery"]
+    acked = []
+
+    async def ack(event):
+        acked.append(event)
+
+    worker.stream = SimpleNamespace(ack=ack)
+    return worker, acked
+
+
+def failed_send() -> asyncio.Future:
+    future = asyncio.get_running_loop().create_future()
+    future.set_exception(RuntimeError("batch expired"))
+    return future
+
+
+def test_a_snapshot_makes_its_offsets_durable_and_acks_its_deliveries_once_every_send_arrived():
+    worker, acked = snapshotting_worker(SendWatch(stop=lambda *failure: None))
+    asyncio.run(worker._snapshot(0))
+    assert worker.durable[0] == 42 and acked == ["delivery"]
+
+
+def test_a_snapshot_after_a_failed_send_stops_the_worker_and_commits_nothing():
+    stops = []
+    worker, acked = snapshotting_worker(SendWatch(stop=lambda failed, error: stops.append(failed)))
+
+    async def snapshot_after_a_failed_send():
+        worker.app.sends.observe(failed_send())
+        await worker._snapshot(0)
+
+    asyncio.run(snapshot_after_a_failed_send())
+    assert stops == [1] and 0 not in worker.durable and acked == []

@@ -36,5 +36,10 @@ def test_a_stall_limit_of_zero_is_refused():
         Settings.from_env({"EXTRACTWATCH_STALL_AFTER_S": "0"})
 
 
+def test_a_producer_request_timeout_of_zero_is_refused():
+    with pytest.raises(ConfigError, match="EXTRACTWATCH_PRODUCER_REQUEST_TIMEOUT_S must be positive"):
+        Settings.from_env({"EXTRACTWATCH_PRODUCER_REQUEST_TIMEOUT_S": "0"})
+
+
 def test_the_defaults_make_sense():
     assert DetectorSettings().problems() == []

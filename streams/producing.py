@@ -1,0 +1,106 @@
+"""The worker's producer (Faust's, over aiokafka), repaired in two ways.
+
+**A request the broker never answers.** Faust gives every produce request 20 minutes
+(``producer_request_timeout``). One unanswered request then holds every ``flush()`` for that long, and
+with it every partition's snapshot, ack and commit: a worker's stacks showed exactly that, every
+lane standing still with no error. The worker sets its own, shorter timeout
+(``EXTRACTWATCH_PRODUCER_REQUEST_TIMEOUT_S``). Past it, aiokafka closes the connection and sends the
+batch again on a new one.
+
+**Batches that expire.** aiokafka uses the same value as the life of a batch. Once it has passed, a
+batch that cannot be sent fails its messages, for instance while the broker is down. The producer is
+made idempotent: aiokafka then never expires a batch it retries, and the broker writes a re-sent
+batch once. An outage of any length loses nothing, and the shorter timeout costs no message.
+
+**Failed sends nobody reads.** A send whose batch fails carries the error in its future, and nothing
+in Faust looks at it. A snapshot taken after the flush would then commit past messages that never
+reached the broker. ``SendWatch`` sees every send's outcome; the worker checks it after each flush
+and, on a failure, exits at once without committing. The restart resumes from the last durable
+snapshot and sends those messages again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Callable
+from typing import Any
+
+import faust
+import structlog
+
+log = structlog.get_logger(__name__)
+
+# The worker's exit status when a message it produced was not delivered (EX_TEMPFAIL: a supervisor
+# restarts it).
+EXIT_UNDELIVERED = 75
+
+
+def exit_for_restart(failed: int, first_error: BaseException) -> None:
+    """Leave at once, without the graceful stop: a graceful stop would snapshot and commit."""
+    log.error(
+        "messages the worker produced were not delivered: exiting so that a restart resumes from the"
+        " last durable snapshot and sends them again",
+        failed=failed,
+        first_error=repr(first_error),
+    )
+    os._exit(EXIT_UNDELIVERED)
+
+
+class SendWatch:
+    """Counts the sends whose future ended in an error (or was cancelled).
+
+    >>> import asyncio
+    >>> async def two_sends():
+    ...     failures = []
+    ...     watch = SendWatch(stop=lambda n, error: failures.append((n, str(error))))
+    ...     loop = asyncio.get_running_loop()
+    ...     sent, lost = loop.create_future(), loop.create_future()
+    ...     for future in (sent, lost):
+    ...         future.add_done_callback(watch.observe)
+    ...     sent.set_result("metadata")
+    ...     lost.set_exception(RuntimeError("no leader"))
+    ...     await asyncio.sleep(0)  # done callbacks run on the loop's next turn
+    ...     return watch.all_delivered(), failures
+    >>> asyncio.run(two_sends())
+    (False, [(1, 'no leader')])
+    """
+
+    def __init__(self, stop: Callable[[int, BaseException], None] = exit_for_restart):
+        self.failed = 0
+        self.first_error: BaseException | None = None
+        self._stop = stop
+
+    def observe(self, future: asyncio.Future) -> None:
+        error = asyncio.CancelledError() if future.cancelled() else future.exception()
+        if error is not None:
+            self.failed += 1
+            self.first_error = self.first_error or error
+
+    def all_delivered(self) -> bool:
+        """True when no send failed so far; otherwise stops the worker (see ``exit_for_restart``)."""
+        if self.first_error is None:
+            return True
+        self._stop(self.failed, self.first_error)
+        return False
+
+
+def watch_producer(app: faust.App) -> SendWatch:
+    """Make ``app``'s producer idempotent and watch every send it makes (the tables' changelog
+    writes included). Call before the app starts: aiokafka's producer is built when it does."""
+    producer = app.producer
+    watch = SendWatch()
+    settings_extra = producer._settings_extra
+    send = producer.send
+
+    def idempotent() -> dict[str, Any]:
+        return {**settings_extra(), "acks": "all", "enable_idempotence": True}
+
+    async def watched_send(*args: Any, **kwargs: Any) -> asyncio.Future:
+        future = await send(*args, **kwargs)
+        future.add_done_callback(watch.observe)
+        return future
+
+    producer._settings_extra = idempotent
+    producer.send = watched_send
+    return watch
