@@ -34,13 +34,15 @@ run: $(STAMP) ## broker, worker, 2 h of simulated history, then live traffic; al
 train: $(STAMP) ## the prior model checkpoint from scenario-library seeds 101-199 (~8 min)
 	$(BIN)/extractwatch train --out models/prior.ckpt
 
-# Unit tests and doctests share the two cores (-n 2), split by file so the eval gate's fixture is
-# built by one xdist worker, not both (pytest 9 drops the group suffix that xdist's loadgroup relies
-# on). Integration tests run one at a time: two at a time, a worker's producer flush can hang under
-# the contention (see the README's "Known limitations").
+# Both tiers share the two cores (-n 2). The unit tier splits by file, so the eval gate's fixture
+# is built by one xdist worker, not both (pytest 9 drops the group suffix that xdist's loadgroup
+# relies on). Integration tests isolate themselves by app id, topics, groups and ports, and a worker
+# that frees its core (worksteal) takes tests queued for the other; the broker outage test (marked
+# alone) stops the broker they share, so it runs last, by itself.
 test: $(STAMP) kafka-up test-tools ## the whole suite: unit, doctests and integration tests on the real broker
 	$(BIN)/pytest -m "not integration" -n 2 --dist loadfile --durations=10
-	$(BIN)/pytest -m integration --durations=30
+	$(BIN)/pytest -m "integration and not alone" -n 2 --dist worksteal --durations=30
+	$(BIN)/pytest -m "integration and alone" --durations=5
 
 test-tools: ## install Prometheus and kcat (Debian's packages), real clients of the integration tests
 	infra/debian/install.sh

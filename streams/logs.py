@@ -14,16 +14,17 @@ import structlog
 def configure(level: str = "info") -> None:
     numeric = getattr(logging, level.upper(), logging.INFO)
     logging.basicConfig(level=numeric, stream=sys.stderr, format="%(message)s")
-    renderer = (
-        structlog.dev.ConsoleRenderer(colors=False)
-        if sys.stderr.isatty()
-        else structlog.processors.JSONRenderer()
-    )
+    if sys.stderr.isatty():
+        rendering = [structlog.dev.ConsoleRenderer(colors=False)]  # prints log.exception's traceback
+    else:
+        # log.exception's traceback as text (code lines and the exception, no local variables): the
+        # JSON renderer leaves out what is not formatted first
+        rendering = [structlog.processors.format_exc_info, structlog.processors.JSONRenderer()]
     structlog.configure(
         processors=[
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
-            renderer,
+            *rendering,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(numeric),
         logger_factory=structlog.PrintLoggerFactory(sys.stderr),

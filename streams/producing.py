@@ -12,11 +12,17 @@ batch that cannot be sent fails its messages, for instance while the broker is d
 made idempotent: aiokafka then never expires a batch it retries, and the broker writes a re-sent
 batch once. An outage of any length loses nothing, and the shorter timeout costs no message.
 
+**Sends that wait for room.** A send waits while its partition's batch is full and not yet sent, for
+up to the same timeout, then raises without having added the message. Under a broker that is down
+or frozen for longer, the worker's state would have moved past records whose outputs were never
+sent: a frozen broker showed exactly that (a route lane applied records whose forwards raised, and
+the next stage never saw 173 of them). Such a send is made again, for as long as it takes.
+
 **Failed sends nobody reads.** A send whose batch fails carries the error in its future, and nothing
 in Faust looks at it. A snapshot taken after the flush would then commit past messages that never
-reached the broker. ``SendWatch`` sees every send's outcome; the worker checks it after each flush
-and, on a failure, exits at once without committing. The restart resumes from the last durable
-snapshot and sends those messages again.
+reached the broker. ``SendWatch`` sees every send's outcome, and every send that raised for another
+reason; the worker checks it after each flush and, on a failure, exits at once without committing.
+The restart resumes from the last durable snapshot and sends those messages again.
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ from typing import Any
 
 import faust
 import structlog
+from aiokafka.errors import KafkaTimeoutError
 
 log = structlog.get_logger(__name__)
 
@@ -48,7 +55,7 @@ def exit_for_restart(failed: int, first_error: BaseException) -> None:
 
 
 class SendWatch:
-    """Counts the sends whose future ended in an error (or was cancelled).
+    """Counts the sends whose future ended in an error (or was cancelled), or that raised.
 
     >>> import asyncio
     >>> async def two_sends():
@@ -68,14 +75,18 @@ class SendWatch:
 
     def __init__(self, stop: Callable[[int, BaseException], None] = exit_for_restart):
         self.failed = 0
+        self.full_waits = 0  # sends made again: their partition's batch stayed full (broker away)
         self.first_error: BaseException | None = None
         self._stop = stop
 
     def observe(self, future: asyncio.Future) -> None:
         error = asyncio.CancelledError() if future.cancelled() else future.exception()
         if error is not None:
-            self.failed += 1
-            self.first_error = self.first_error or error
+            self.fail(error)
+
+    def fail(self, error: BaseException) -> None:
+        self.failed += 1
+        self.first_error = self.first_error or error
 
     def all_delivered(self) -> bool:
         """True when no send failed so far; otherwise stops the worker (see ``exit_for_restart``)."""
@@ -97,9 +108,18 @@ def watch_producer(app: faust.App) -> SendWatch:
         return {**settings_extra(), "acks": "all", "enable_idempotence": True}
 
     async def watched_send(*args: Any, **kwargs: Any) -> asyncio.Future:
-        future = await send(*args, **kwargs)
-        future.add_done_callback(watch.observe)
-        return future
+        while True:
+            try:
+                future = await send(*args, **kwargs)
+            except Exception as exc:
+                if isinstance(exc.__cause__, KafkaTimeoutError):  # no room yet: nothing was added
+                    watch.full_waits += 1
+                    log.warning("a partition's batch stayed full past the request timeout: sending again")
+                    continue
+                watch.fail(exc)
+                raise
+            future.add_done_callback(watch.observe)
+            return future
 
     producer._settings_extra = idempotent
     producer.send = watched_send

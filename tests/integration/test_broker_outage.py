@@ -1,12 +1,22 @@
-"""A broker outage: the broker stops for 60 s while a producer keeps buffering events, then starts
-again. The worker reconnects by itself and catches up, and nothing is lost.
+"""Broker faults while a producer keeps buffering events, and the worker reconnects by itself,
+catches up, and loses nothing:
+
+- an outage: the broker stops for 60 s, then starts again;
+- a freeze: the broker's process is stopped (SIGSTOP) for 20 s, then continued. Its connections
+  stay open and its requests go unanswered, the shape of the stall seen in a worker's stacks (a
+  producer flush waiting on an answer that never came). The worker's producer gives each request
+  5 s here, then sends it again on a new connection; the broker, once continued, also writes what
+  it had read before it froze, and the idempotent producer keeps those copies out.
 
 This test stops and starts the suite's one broker (``infra/kafka/kafka.sh``); it always starts it
-again, so the tests after it find it running.
+again, so the tests after it find it running. It is marked ``alone``: ``make test`` runs it after the
+other integration tests, which run two at a time, so that its outage cuts off no other test.
 """
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import threading
 import time
@@ -19,9 +29,12 @@ from confluent_kafka import Producer
 from streams.topics import ensure_topics
 from tests.integration.test_clusters import ENV, assert_live_matches_detect, swarm_traffic
 
-pytestmark = pytest.mark.integration
-KAFKA = Path(__file__).resolve().parents[2] / "infra" / "kafka" / "kafka.sh"
+pytestmark = [pytest.mark.integration, pytest.mark.alone]
+ROOT = Path(__file__).resolve().parents[2]
+KAFKA = ROOT / "infra" / "kafka" / "kafka.sh"
 OUTAGE_S = 60.0
+FROZEN_S = 20.0
+FROZEN_REQUEST_TIMEOUT_S = 5.0
 
 
 def broker(command: str) -> None:
@@ -32,9 +45,33 @@ def test_a_60_s_broker_outage_loses_nothing_and_the_worker_catches_up(settings, 
     lines, swarm = swarm_traffic(hours=2)
     ensure_topics(settings)
     worker = start_worker(**ENV)
-    # Java's murmur2 (as ``produce`` uses), and up to 5 minutes to deliver each event: the producer
-    # buffers through the outage, as a gateway's producer would. Idempotent: its retries after the
-    # outage keep each partition's order (``detect`` reads the events in theirs).
+
+    produce_through(settings, lines, lambda: broker("down"), lambda: broker("up"), OUTAGE_S)
+    assert worker.alive(), "the worker survived the outage"
+    assert_live_matches_detect(settings, lines, swarm, [worker])
+
+
+def test_a_frozen_broker_costs_the_worker_neither_a_message_nor_a_copy(settings, start_worker):
+    lines, swarm = swarm_traffic(hours=2)
+    ensure_topics(settings)
+    worker = start_worker(**ENV, EXTRACTWATCH_PRODUCER_REQUEST_TIMEOUT_S=str(FROZEN_REQUEST_TIMEOUT_S))
+    pid = int((Path(os.environ.get("KAFKA_DATA", ROOT / ".data" / "kafka")) / "broker.pid").read_text())
+    produce_through(
+        settings, lines, lambda: os.kill(pid, signal.SIGSTOP), lambda: os.kill(pid, signal.SIGCONT), FROZEN_S
+    )
+    assert worker.alive(), "the worker survived the freeze"
+    assert_live_matches_detect(settings, lines, swarm, [worker])
+    assert "RequestTimedOutError" in worker.log_path.read_text(errors="replace"), (
+        "a request of the worker's producer went unanswered past its timeout and was sent again"
+    )
+
+
+def produce_through(settings, lines: list[bytes], break_broker, mend_broker, fault_s: float) -> None:
+    """Produce ``lines`` with Java's murmur2 (as ``produce`` does), spread over a fault of
+    ``fault_s`` seconds, and wait until every event is delivered. Up to 5 minutes to
+    deliver each one: the producer buffers through the fault, as a gateway's producer would.
+    Idempotent: its retries after the fault keep each partition's order (``detect`` reads the
+    events in theirs)."""
     producer = Producer(
         {
             "bootstrap.servers": settings.bootstrap_servers,
@@ -56,20 +93,18 @@ def test_a_60_s_broker_outage_loses_nothing_and_the_worker_catches_up(settings, 
             )
             producer.poll(0)
             if i % 200 == 0:
-                time.sleep(0.2)  # spread over the outage: about 10 s of sending per 10,000 events
+                time.sleep(0.2)  # spread over the fault: about 10 s of sending per 10,000 events
 
     time.sleep(10)  # the worker has joined and is reading
     sender = threading.Thread(target=produce, daemon=True)
     sender.start()
+    time.sleep(3)
+    break_broker()
     try:
-        time.sleep(3)
-        broker("down")
-        time.sleep(OUTAGE_S)
+        time.sleep(fault_s)
         buffered = len(producer)  # events waiting in the producer for the broker
     finally:
-        broker("up")
-    assert buffered > 0, "events were produced during the outage"
+        mend_broker()
+    assert buffered > 0, "events were produced during the fault"
     sender.join(60)
     assert producer.flush(240) == 0 and not failures, failures[:3]
-    assert worker.alive(), "the worker survived the outage"
-    assert_live_matches_detect(settings, lines, swarm, [worker])

@@ -2,6 +2,9 @@
 
 import asyncio
 
+import pytest
+from aiokafka.errors import KafkaTimeoutError, MessageSizeTooLargeError
+from faust.exceptions import ProducerSendError
 from faust.transport.drivers import aiokafka as aiokafka_driver
 
 from streams.app import create_app, shorten_fetch_wait
@@ -40,19 +43,55 @@ def test_the_worker_producer_is_idempotent_with_the_configured_request_timeout(t
     assert producer._request_timeout_ms == 12_500
 
 
-def test_every_send_of_the_worker_producer_is_watched(tmp_path, monkeypatch):
-    # A stand-in for the send aiokafka makes (no broker): its batch failed.
-    async def failing_send(self, *args, **kwargs):
+def app_over_sends(tmp_path, monkeypatch, outcomes: list):
+    """An app whose producer's sends (a stand-in for Faust's over aiokafka: no broker) give, one call
+    after another, ``outcomes``: an exception to raise, or a future's result or exception."""
+
+    async def send(self, *args, **kwargs):
+        outcome = outcomes.pop(0)
+        if isinstance(outcome, ProducerSendError):
+            raise outcome
         future = asyncio.get_running_loop().create_future()
-        future.set_exception(RuntimeError("batch expired"))
+        if isinstance(outcome, Exception):
+            future.set_exception(outcome)
+        else:
+            future.set_result(outcome)
         return future
 
-    monkeypatch.setattr(aiokafka_driver.Producer, "send", failing_send)
-    app = create_app(Settings(work_dir=str(tmp_path)))
+    monkeypatch.setattr(aiokafka_driver.Producer, "send", send)
+    return create_app(Settings(work_dir=str(tmp_path)))
 
+
+def send_once(app) -> None:
     async def send_and_let_callbacks_run():
         await app.faust.producer.send("alerts", b"key", b"value", None, None, None)
         await asyncio.sleep(0)
 
     asyncio.run(send_and_let_callbacks_run())
+
+
+def send_error(cause: Exception) -> ProducerSendError:
+    try:
+        raise ProducerSendError(f"Error while sending: {cause!r}") from cause  # as Faust raises it
+    except ProducerSendError as exc:
+        return exc
+
+
+def test_a_send_whose_future_fails_is_counted_failed(tmp_path, monkeypatch):
+    app = app_over_sends(tmp_path, monkeypatch, [RuntimeError("batch expired")])
+    send_once(app)
+    assert app.sends.failed == 1
+
+
+def test_a_send_that_found_its_partitions_batch_full_past_the_timeout_is_made_again(tmp_path, monkeypatch):
+    outcomes = [send_error(KafkaTimeoutError()), send_error(KafkaTimeoutError()), "metadata"]
+    app = app_over_sends(tmp_path, monkeypatch, outcomes)
+    send_once(app)
+    assert outcomes == [] and app.sends.full_waits == 2 and app.sends.failed == 0
+
+
+def test_a_send_that_raised_for_another_reason_is_counted_failed_and_raises(tmp_path, monkeypatch):
+    app = app_over_sends(tmp_path, monkeypatch, [send_error(MessageSizeTooLargeError())])
+    with pytest.raises(ProducerSendError):
+        send_once(app)
     assert app.sends.failed == 1
