@@ -23,6 +23,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from streams.agents import detect_lane, input_lanes
+from streams.gc_tuning import CollectionTimer
 from streams.settings import Settings
 from streams.stacks import dump_stacks
 from streams.topics import SENT_AT_HEADER
@@ -46,9 +47,10 @@ LATENCY_BUCKETS = (
 class WorkerMetrics(Collector):
     """The metrics of one worker process, collected from its ``PartitionWorker``s at scrape time."""
 
-    def __init__(self, workers: list[PartitionWorker]):
+    def __init__(self, workers: list[PartitionWorker], collections: CollectionTimer | None = None):
         self.workers = workers
         self.detect = detect_lane(workers)
+        self.collections = collections or CollectionTimer()
         self.registry = CollectorRegistry()
         self.apply_seconds = Histogram(
             "extractwatch_apply_seconds",
@@ -95,6 +97,22 @@ class WorkerMetrics(Collector):
                     alerts.add_metric(key.split(".")[1:3], value)
         yield dlq
         yield alerts
+        gc_seconds = CounterMetricFamily(
+            "extractwatch_gc_seconds",
+            "Seconds the cyclic garbage collector ran, by generation: every thread, the event loop"
+            " included, stands still meanwhile",
+            labels=["generation"],
+        )
+        gc_runs = CounterMetricFamily(
+            "extractwatch_gc_collections",
+            "Runs of the cyclic garbage collector, by generation",
+            labels=["generation"],
+        )
+        for generation in range(3):
+            gc_seconds.add_metric([str(generation)], self.collections.seconds[generation])
+            gc_runs.add_metric([str(generation)], self.collections.count[generation])
+        yield gc_seconds
+        yield gc_runs
         yield CounterMetricFamily(
             "extractwatch_holes_read",
             "Ranges of records read straight from the broker",
@@ -257,6 +275,18 @@ def register_web(app: App, workers: list[PartitionWorker], settings: Settings) -
             reported.update(new)
             log.error("partitions stalled: stacks follow; /healthz answers 503", stalled=stuck)
             dump_stacks(sys.stderr, asyncio.get_running_loop())
+
+    metrics.collections.install()
+
+    @app.faust.timer(interval=STALL_CHECK_EVERY_S)
+    async def report_slow_collections() -> None:
+        for generation, seconds, collected in metrics.collections.take_slow():
+            log.warning(
+                "a garbage collection stopped the event loop",
+                generation=generation,
+                seconds=round(seconds, 3),
+                collected=collected,
+            )
 
     @app.faust.page("/readyz")
     async def readyz(self, _request):
