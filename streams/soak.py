@@ -9,7 +9,7 @@ observations in open buckets (an hour by default: about 45 MB a minute at 1,000 
 
 Every ``sample_s`` it scrapes the worker's ``/metrics`` and reads its RSS, and writes one row of
 ``soak.csv``: RSS, lag, the summed size of the input partitions' last snapshots and the clients
-tracked. At the end, ``soak.png`` plots the four, and ``soak.json`` holds each one's change over the
+tracked, and the seconds the garbage collector has run so far. At the end, ``soak.png`` plots the four, and ``soak.json`` holds each one's change over the
 part of the run after expiry started (flat: within ``FLAT_SHARE`` of its value there).
 
 Events are pre-hashed (``prompt_sha256``, ``prompt_simhash``): the producer shares the two cores
@@ -40,7 +40,10 @@ from streams.topics import ensure_topics
 
 FLAT_SHARE = 0.10  # a series is flat when it grows by less than this share after expiry starts...
 LAG_BOUND_S = 5.0  # ...and the lag, when it stays under this many seconds of traffic
-COLUMNS = ("minute", "rss_mb", "lag", "snapshot_mb", "clients")
+SERIES = ("rss_mb", "lag", "snapshot_mb", "clients")  # judged flat or not
+# ...and the seconds the garbage collector has run so far (all generations, and full collections):
+# where the event loop stood still for it
+COLUMNS = ("minute", *SERIES, "gc_s", "gc_full_s")
 MODELS = ("frontier-large", "frontier-small", "coder-1")
 ENDPOINTS = ("/v1/messages", "/v1/chat/completions")
 
@@ -87,7 +90,13 @@ class Population:
 def scrape(port: int) -> dict[str, float] | None:
     """Sums of the /metrics series the soak follows; None when the worker did not answer in time (a
     busy event loop): the sample is left empty, not counted as zero."""
-    wanted = {"extractwatch_lag": 0.0, "extractwatch_clients_tracked": 0.0, "snapshot_bytes": 0.0}
+    wanted = {
+        "extractwatch_lag": 0.0,
+        "extractwatch_clients_tracked": 0.0,
+        "snapshot_bytes": 0.0,
+        "gc_s": 0.0,
+        "gc_full_s": 0.0,
+    }
     try:
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as answer:
             text = answer.read().decode()
@@ -100,6 +109,10 @@ def scrape(port: int) -> dict[str, float] | None:
             wanted[name] += float(value)
         elif name == "extractwatch_snapshot_bytes" and 'stage="detect"' in series:
             wanted["snapshot_bytes"] += float(value)
+        elif name == "extractwatch_gc_seconds_total":
+            wanted["gc_s"] += float(value)
+            if 'generation="2"' in series:
+                wanted["gc_full_s"] += float(value)
     return wanted
 
 
@@ -121,7 +134,7 @@ def flatness(rows: list[dict], expiry_starts_min: float, rate: float) -> dict[st
     True
     """
     out: dict[str, dict] = {}
-    for name in COLUMNS[1:]:
+    for name in SERIES:
         after = [r[name] for r in rows if r["minute"] >= expiry_starts_min and r[name] is not None]
         if len(after) < 2:
             out[name] = {"flat": None, "why": "the run ended before expiry started"}
@@ -145,7 +158,7 @@ def plot(rows: list[dict], expiry_starts_min: float, path: Path) -> None:
         "snapshot_mb": "snapshots (MB)",
         "clients": "clients tracked",
     }
-    for ax, name in zip(axes, COLUMNS[1:], strict=True):
+    for ax, name in zip(axes, SERIES, strict=True):
         shown = [r for r in rows if r[name] is not None]
         ax.plot([r["minute"] for r in shown], [r[name] for r in shown], marker=".")
         ax.axvline(expiry_starts_min, color="grey", linestyle="--", linewidth=0.8)
@@ -218,6 +231,8 @@ def run(args: argparse.Namespace) -> dict:
                         "lag": metrics and metrics["extractwatch_lag"],
                         "snapshot_mb": metrics and round(metrics["snapshot_bytes"] / 1e6, 3),
                         "clients": metrics and metrics["extractwatch_clients_tracked"],
+                        "gc_s": metrics and round(metrics["gc_s"], 3),
+                        "gc_full_s": metrics and round(metrics["gc_full_s"], 3),
                     }
                 )
                 next_sample += args.sample_s
