@@ -7,7 +7,7 @@ from pathlib import Path
 
 import faust
 
-from streams.producing import SendWatch, watch_producer
+from streams.producing import SendWatch, repair_producer
 from streams.settings import Settings
 from streams.topics import (
     CLUSTER_STATE_TABLE,
@@ -76,7 +76,6 @@ def create_app(settings: Settings) -> App:
         broker_session_timeout=15.0,
         broker_heartbeat_interval=3.0,
         producer_max_request_size=STATE_MAX_MESSAGE_BYTES + (1 << 20),
-        producer_request_timeout=settings.producer_request_timeout_s,  # Faust's: 20 min
         consumer_auto_offset_reset="earliest",
         autodiscover=False,
     )
@@ -111,7 +110,7 @@ def create_app(settings: Settings) -> App:
         cluster_state=snapshots(CLUSTER_STATE_TABLE) if clusters else None,
         decisions=app.topic(decisions_topic(settings), partitions=1, **raw) if clusters else None,
         swarm_state=snapshots(SWARM_STATE_TABLE, partitions=1) if clusters else None,
-        sends=watch_producer(app),
+        sends=repair_producer(app, settings.producer_request_timeout_s),
     )
 
 

@@ -249,8 +249,8 @@ class Settings:
     # (harmless: it resumes from its snapshots), and the worker logs where it stands once.
     stall_after_s: float = 300.0
     # A request to the broker that the worker's producer has had no answer to for this long is sent
-    # again on a new connection (Faust's default: 20 minutes, during which every flush, snapshot and
-    # commit waits). Its messages never expire: the producer is idempotent (streams/producing.py).
+    # again on a new connection (Faust's: 20 minutes, during which every flush, snapshot and commit
+    # waits). Batches keep Faust's 20 minutes to reach the broker (streams/producing.py).
     producer_request_timeout_s: float = 30.0
     # Cross-account clusters (two internal topics, two more agents); off: client alerts only.
     clusters: bool = True

@@ -9,8 +9,9 @@ observations in open buckets (an hour by default: about 45 MB a minute at 1,000 
 
 Every ``sample_s`` it scrapes the worker's ``/metrics`` and reads its RSS, and writes one row of
 ``soak.csv``: RSS, lag, the summed size of the input partitions' last snapshots and the clients
-tracked, and the seconds the garbage collector has run so far. At the end, ``soak.png`` plots the four, and ``soak.json`` holds each one's change over the
-part of the run after expiry started (flat: within ``FLAT_SHARE`` of its value there).
+tracked, and the seconds the garbage collector has run so far. At the end, ``soak.png`` plots the
+first four, and ``soak.json`` holds each one's change over the part of the run after expiry started
+(flat: within ``FLAT_SHARE`` of its value there).
 
 Events are pre-hashed (``prompt_sha256``, ``prompt_simhash``): the producer shares the two cores
 with the worker and must not be what limits the rate.

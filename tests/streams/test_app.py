@@ -32,15 +32,29 @@ def test_worker_consumer_fetches_with_the_configured_wait(tmp_path):
     assert consumer._fetch_max_wait_ms == 80
 
 
-def test_the_worker_producer_is_idempotent_with_the_configured_request_timeout(tmp_path):
-    app = create_app(Settings(work_dir=str(tmp_path), producer_request_timeout_s=12.5))
+def _worker_producer(settings: Settings):
+    app = create_app(settings)
 
     async def build():  # aiokafka's producer is built inside a running loop
         return app.faust.producer._new_producer()
 
-    producer = asyncio.run(build())
+    return asyncio.run(build())
+
+
+def test_the_worker_producer_is_idempotent(tmp_path):
+    producer = _worker_producer(Settings(work_dir=str(tmp_path)))
     assert producer._txn_manager is not None  # aiokafka keeps idempotence's sequence numbers there
-    assert producer._request_timeout_ms == 12_500
+
+
+def test_the_worker_producer_connections_time_out_requests_at_the_setting(tmp_path):
+    producer = _worker_producer(Settings(work_dir=str(tmp_path), producer_request_timeout_s=12.5))
+    assert producer.client._request_timeout_ms == 12_500
+
+
+def test_the_worker_producer_batches_keep_fausts_20_minutes(tmp_path):
+    # a broker that stops leaves its partitions without a leader: their batches expire at this age
+    producer = _worker_producer(Settings(work_dir=str(tmp_path), producer_request_timeout_s=12.5))
+    assert producer._message_accumulator._batch_ttl == 1200.0
 
 
 def app_over_sends(tmp_path, monkeypatch, outcomes: list):
