@@ -47,10 +47,10 @@ LATENCY_BUCKETS = (
 class WorkerMetrics(Collector):
     """The metrics of one worker process, collected from its ``PartitionWorker``s at scrape time."""
 
-    def __init__(self, workers: list[PartitionWorker], collections: CollectionTimer | None = None):
+    def __init__(self, workers: list[PartitionWorker]):
         self.workers = workers
         self.detect = detect_lane(workers)
-        self.collections = collections or CollectionTimer()
+        self.collections = CollectionTimer()  # installed by ``register_web``
         self.registry = CollectorRegistry()
         self.apply_seconds = Histogram(
             "extractwatch_apply_seconds",
