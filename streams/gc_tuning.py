@@ -85,3 +85,38 @@ class CollectionTimer:
 
     def remove(self) -> None:
         gc.callbacks.remove(self)
+
+
+class SurvivorFreezer:
+    """Keeps full collections short in a process whose heap is mostly long-lived state.
+
+    A full collection walks every object the collector tracks, with every thread stopped. In the
+    worker under the soak's load one came every 30 to 50 s, took 0.5 to 1 s, and freed nothing (the
+    state holds no cycles). After each full collection its survivors are frozen (``gc.freeze``), so
+    the next one walks only what was allocated since. Frozen objects are still freed by reference
+    counting; what becomes cyclic garbage among them waits for ``collect_all``, which unfreezes
+    everything and collects it once.
+
+    >>> freezer = SurvivorFreezer()
+    >>> freezer.install()
+    >>> _ = gc.collect()
+    >>> gc.get_freeze_count() > 0
+    True
+    >>> freezer.remove(); gc.unfreeze()
+    """
+
+    def __call__(self, phase: str, info: dict) -> None:
+        if phase == "stop" and info["generation"] == 2:
+            gc.freeze()  # the survivors: a full collection leaves nothing in the younger generations
+
+    def collect_all(self) -> int:
+        """A full collection over everything, the frozen included (its survivors are frozen again);
+        the number of objects it freed."""
+        gc.unfreeze()
+        return gc.collect()
+
+    def install(self) -> None:
+        gc.callbacks.append(self)
+
+    def remove(self) -> None:
+        gc.callbacks.remove(self)

@@ -14,12 +14,17 @@ import structlog
 
 from streams.agents import register
 from streams.app import create_app, shorten_fetch_wait
+from streams.gc_tuning import SurvivorFreezer
 from streams.health import register_web
 from streams.settings import Settings
 from streams.stacks import dump_stacks
 from streams.topics import ensure_topics
 
 log = structlog.get_logger(__name__)
+
+# How often the worker collects the objects it froze (see ``SurvivorFreezer``): one long pause an
+# hour frees what became cyclic garbage among them, so that cannot grow for longer.
+COLLECT_FROZEN_EVERY_S = 3600.0
 
 
 class GracefulWorker(faust.Worker):
@@ -71,6 +76,12 @@ def run_worker(settings: Settings) -> None:
     shorten_fetch_wait(app.faust, settings.fetch_max_wait_ms)
     workers = register(app, settings)
     register_web(app, workers, settings)
+    freezer = SurvivorFreezer()
+    freezer.install()
+
+    @app.faust.timer(interval=COLLECT_FROZEN_EVERY_S, on_leader=False)
+    async def collect_frozen() -> None:
+        log.info("frozen objects collected", freed=freezer.collect_all())
 
     async def settle() -> None:
         for worker in workers:  # upstream first: what a lane forwards is in the next one's topic
