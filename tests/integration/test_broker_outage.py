@@ -8,9 +8,10 @@ catches up, and loses nothing:
   5 s here, then sends it again on a new connection; the broker, once continued, also writes what
   it had read before it froze, and the idempotent producer keeps those copies out.
 
-This test stops and starts the suite's one broker (``infra/kafka/kafka.sh``); it always starts it
-again, so the tests after it find it running. It is marked ``alone``: ``make test`` runs it after the
-other integration tests, which run two at a time, so that its outage cuts off no other test.
+These tests stop or freeze the suite's one broker (``infra/kafka/kafka.sh``'s); they always start or
+continue it again, so the tests after them find it running. They are marked ``alone``: ``make test``
+runs them after the other integration tests, which run two at a time, so that no fault of theirs
+reaches another test.
 """
 
 from __future__ import annotations
