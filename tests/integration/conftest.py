@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -241,17 +242,29 @@ def group_is_stable_with(settings: Settings, members: int) -> bool:
     return group.state == ConsumerGroupState.STABLE and len(holding) == members
 
 
-def wait_for(condition, timeout_s: float, what: str, worker: WorkerProcess | None = None, every: float = 0.5):
+def wait_for(
+    condition,
+    timeout_s: float,
+    what: str | Callable[[], str],
+    worker: WorkerProcess | None = None,
+    every: float = 0.5,
+):
+    """Poll ``condition`` until it is truthy and return it. ``what`` names what is awaited, or is a
+    function giving that name, called on failure so that it can say what was last seen."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         result = condition()
         if result:
             return result
         if worker is not None and not worker.alive():
-            raise AssertionError(f"worker died while waiting for {what}:\n{worker.tail()}")
+            raise AssertionError(f"worker died while waiting for {_named(what)}:\n{worker.tail()}")
         time.sleep(every)
     tail = f"\nworker {worker.diagnosis()}" if worker is not None else ""
-    raise AssertionError(f"timed out after {timeout_s}s waiting for {what}{tail}")
+    raise AssertionError(f"timed out after {timeout_s}s waiting for {_named(what)}{tail}")
+
+
+def _named(what: str | Callable[[], str]) -> str:
+    return what() if callable(what) else what
 
 
 def wait_until_assigned(worker: WorkerProcess, timeout_s: float = 60) -> None:

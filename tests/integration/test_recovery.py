@@ -68,10 +68,19 @@ def test_kill_9_mid_stream_then_restart_gives_exactly_the_detect_alerts(settings
     second = start_worker(**env)
     wait_for(lambda: snapshots_at_end(settings), 180, "every partition's snapshot at its last record", second)
     # Faust alone can stop committing a partition after a restart (faust-streaming #596); the worker
-    # commits what its snapshots cover every EXTRACTWATCH_COMMIT_INTERVAL_S (1 s): within one
-    # interval, plus the time each look at the group takes.
+    # commits what its snapshots cover every EXTRACTWATCH_COMMIT_INTERVAL_S (1 s). The input topic's
+    # offsets follow the route stage's snapshot, due up to EXTRACTWATCH_SNAPSHOT_INTERVAL_S (1 s) after
+    # the detect stage's. On a loaded CI machine (two integration tests at once) the worker's timers
+    # woke up to 1.2 s late and one round of snapshots took 1.6 s, so a 3 s bound failed once; a
+    # commit that stalls (#596) never arrives, which any bound still catches.
     ends = end_offsets(settings)
-    wait_for(lambda: committed(settings) == ends, 3.0, "offsets committed up to the end", second)
+    seen: list[list[int]] = []
+    wait_for(
+        lambda: seen.append(committed(settings)) or seen[-1] == ends,
+        10.0,
+        lambda: f"offsets committed up to the ends {ends} (last committed: {seen[-1]})",
+        second,
+    )
 
     # Same alert ids with identical content (risk, events_seen, members, ...) as one uninterrupted
     # pass: an event or observation lost or applied twice would change the features and the alerts.
