@@ -17,6 +17,7 @@ from itertools import islice
 from river.sketch import NUnique
 
 from models.indicators import clip
+from streams.core import sketches
 from streams.core.features import ip_prefix
 from streams.core.listed_members import CAPACITY, ListedMembers
 from streams.core.policy import ClientPolicy
@@ -155,7 +156,7 @@ class KeyState:
     members: dict[str, Member] = field(default_factory=dict)
     young_members: int = 0  # of ``members``, counted as they change: a close reads shares, not a pass
     shaped_members: int = 0
-    distinct: NUnique = field(default_factory=lambda: NUnique(error_rate=0.1, seed=4))
+    distinct: NUnique = field(default_factory=lambda: sketches.n_unique(0.1, seed=4))
     templates: dict[int, list[str]] = field(default_factory=dict)
     shared_share: float = 0.0  # moving share of events whose template another member also uses
     co_activity: float = 0.0  # moving share of active members that act in the same bucket
@@ -179,7 +180,7 @@ class KeyState:
             member = members.pop(o.client_id, None)
             if member is None:
                 member = Member(o.ts, 0, o.young)
-                self.distinct.update(o.client_id)
+                sketches.add(self.distinct, o.client_id)
             else:
                 self._tally(member, -1)
             member.last_ts, member.events, member.young, member.shaped = (

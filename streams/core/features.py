@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from river.sketch import NUnique
 
+from streams.core import sketches
 from streams.core.records import Event
 from streams.core.slotted import pickled_by_slots
 
@@ -299,12 +300,12 @@ class ClientFeatures:
     templates: deque = field(default_factory=lambda: deque(maxlen=_RING))
     exact: _HashRing = field(default_factory=lambda: _HashRing(_EXACT_RING))  # first 64 bits of sha256
     prompts: int = 0
-    distinct_prompts: NUnique = field(default_factory=lambda: NUnique(error_rate=_SKETCH_ERROR, seed=1))
+    distinct_prompts: NUnique = field(default_factory=lambda: sketches.n_unique(_SKETCH_ERROR, seed=1))
     topics: _DecayedHistogram = field(
         default_factory=lambda: _DecayedHistogram(1 << _TOPIC_BITS, _TOPIC_HALF_LIFE_EVENTS)
     )
-    ips: NUnique = field(default_factory=lambda: NUnique(error_rate=_SKETCH_ERROR, seed=2))
-    prefixes: NUnique = field(default_factory=lambda: NUnique(error_rate=_SKETCH_ERROR, seed=3))
+    ips: NUnique = field(default_factory=lambda: sketches.n_unique(_SKETCH_ERROR, seed=2))
+    prefixes: NUnique = field(default_factory=lambda: sketches.n_unique(_SKETCH_ERROR, seed=3))
     asns: dict[str, None] = field(default_factory=dict)
     api_keys: dict[str, None] = field(default_factory=dict)
     ip_counts: Counter = field(default_factory=Counter)
@@ -338,8 +339,9 @@ class ClientFeatures:
         self.hours.add(int(e.ts // 3600) % 24, e.ts)
         self.rate_limited.update(1.0 if e.status == 429 else 0.0)
         self._update_content(e)
-        self.ips.update(e.ip)
-        self.prefixes.update(ip_prefix(e.ip))
+        prefix = ip_prefix(e.ip)
+        sketches.add(self.ips, e.ip)
+        sketches.add(self.prefixes, prefix)
         _remember(self.asns, None if e.asn is None else str(e.asn))
         _remember(self.api_keys, e.api_key_id)
         if e.ip in self.ip_counts or len(self.ip_counts) < _SMALL_SET:
@@ -350,16 +352,17 @@ class ClientFeatures:
         shaped = distillation_shaped(e)
         self.shaped.update(1.0 if shaped else 0.0)
         self.shaped_count.add(e.ts, 1.0 if shaped else 0.0)
-        self.substreams.add([f"k:{e.api_key_id}", f"u:{e.user_agent}", f"n:{ip_prefix(e.ip)}"], e.ts, shaped)
+        self.substreams.add([f"k:{e.api_key_id}", f"u:{e.user_agent}", f"n:{prefix}"], e.ts, shaped)
 
     def _update_content(self, e: Event) -> None:
         if e.prompt_sha256 is not None:
             self.prompts += 1
-            self.distinct_prompts.update(e.prompt_sha256[:16])
+            sketches.add(self.distinct_prompts, e.prompt_sha256[:16])
         if e.prompt_simhash is not None:
             h = e.prompt_simhash
             self.topics.add(h >> (64 - _TOPIC_BITS), self.prompts)
-            near = any((h ^ seen).bit_count() <= _NEAR_DUP_BITS for seen in self.simhashes)
+            # the closest of the ring, computed in C (a generator costs a Python frame per entry)
+            near = min(map(int.bit_count, map(h.__xor__, self.simhashes)), default=64) <= _NEAR_DUP_BITS
             self.near_duplicate.update(1.0 if near else 0.0)
             self.simhashes.append(e.prompt_simhash)
         if e.prompt_sha256 is not None and int(e.prompt_sha256[:2], 16) < _EXACT_SAMPLE_BELOW:

@@ -6,6 +6,7 @@ outcome, returned as a ``DeadLetter`` with a reason; nothing here raises on what
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import math
 from datetime import datetime
@@ -164,11 +165,23 @@ def timestamp(raw: dict, name: str, *, required: bool) -> Any:
 
 def _ip(raw: dict) -> str:
     value = _bounded_str(raw, "ip", 64)
+    if not _is_ip(value):
+        raise InvalidEvent("ip is not an IPv4 or IPv6 address")
+    return value
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _is_ip(value: str) -> bool:
+    """Parsing an address costs more than a client's feature update; a client sends from few of them.
+
+    >>> _is_ip("203.0.113.7"), _is_ip("2001:db8::1"), _is_ip("203.0.113.256")
+    (True, True, False)
+    """
     try:
         ipaddress.ip_address(value)
-    except ValueError as exc:
-        raise InvalidEvent("ip is not an IPv4 or IPv6 address") from exc
-    return value
+    except ValueError:
+        return False
+    return True
 
 
 _HEX_DIGITS = frozenset("0123456789abcdef")
