@@ -1,8 +1,9 @@
 """River's ``NUnique`` (HyperLogLog), made and updated cheaply, with River's own state and results.
 
-**Made.** Its constructor draws the hash salt from a NumPy generator seeded anew each time, about 0.2 ms: more
-than a client's whole feature update, paid three times for every new client. The salt depends only
-on the seed, so each sketch is a copy of one made once per (error rate, seed), with its own buckets.
+**Made.** Its constructor draws the hash salt from a NumPy generator seeded anew each time, about
+0.2 ms: more than a client's whole feature update, paid three times for every new client. The salt
+depends only on the seed, so each sketch is a copy of one made once per (error rate, seed), with its
+own buckets.
 The copy is the same object as a constructed one, attribute for attribute, and pickles to the same
 bytes, so snapshots are unchanged.
 
