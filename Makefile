@@ -37,8 +37,8 @@ train: $(STAMP) ## the prior model checkpoint from scenario-library seeds 101-19
 # Both tiers share the two cores (-n 2). The unit tier splits by file, so the eval gate's fixture
 # is built by one xdist worker, not both (pytest 9 drops the group suffix that xdist's loadgroup
 # relies on). Integration tests isolate themselves by app id, topics, groups and ports, and a worker
-# that frees its core (worksteal) takes tests queued for the other; the broker outage test (marked
-# alone) stops the broker they share, so it runs last, by itself.
+# that frees its core (worksteal) takes tests queued for the other; the broker fault tests (marked
+# alone) stop or freeze the broker they share, so they run last, by themselves.
 test: $(STAMP) kafka-up test-tools ## the whole suite: unit, doctests and integration tests on the real broker
 	$(BIN)/pytest -m "not integration" -n 2 --dist loadfile --durations=10
 	$(BIN)/pytest -m "integration and not alone" -n 2 --dist worksteal --durations=30
