@@ -31,6 +31,7 @@ from streams.topics import SENT_AT_HEADER
 if TYPE_CHECKING:
     from streams.agents import PartitionWorker
     from streams.app import App
+    from streams.producing import SendWatch
 
 log = structlog.get_logger(__name__)
 # How often the worker looks for stalled partitions, to log where it stands the first time.
@@ -47,8 +48,9 @@ LATENCY_BUCKETS = (
 class WorkerMetrics(Collector):
     """The metrics of one worker process, collected from its ``PartitionWorker``s at scrape time."""
 
-    def __init__(self, workers: list[PartitionWorker]):
+    def __init__(self, workers: list[PartitionWorker], sends: SendWatch):
         self.workers = workers
+        self.sends = sends
         self.detect = detect_lane(workers)
         self.collections = CollectionTimer()  # installed by ``register_web``
         self.registry = CollectorRegistry()
@@ -122,6 +124,12 @@ class WorkerMetrics(Collector):
             "extractwatch_tail_reads",
             "Reads of a quiet partition's records that Faust never handed over",
             value=sum(c["stalled_reads"] for c in counts),
+        )
+        yield CounterMetricFamily(
+            "extractwatch_send_full_waits",
+            "Sends made again because their partition's batch stayed full past the batches' life (the"
+            " broker away or too slow): the worker waits, losing nothing, and falls behind meanwhile",
+            value=self.sends.full_waits,
         )
         yield CounterMetricFamily(
             "extractwatch_read_timeouts",
@@ -253,7 +261,7 @@ def readiness(workers: list[PartitionWorker], max_lag: int) -> tuple[bool, dict]
 
 
 def register_web(app: App, workers: list[PartitionWorker], settings: Settings) -> WorkerMetrics:
-    metrics = WorkerMetrics(workers)
+    metrics = WorkerMetrics(workers, app.sends)
     for worker in workers:
         worker.apply_seconds = metrics.apply_seconds.labels(worker.lane.name)
     detect_lane(workers).send_to_apply_seconds = metrics.send_to_apply_seconds

@@ -63,7 +63,9 @@ class DetectorSettings:
     cluster_bucket_s: float = 60.0  # event-time bucket; closes once every source watermark has passed it
     cluster_active_s: float = 3600.0  # a member active in this window of event time counts toward a key
     cluster_min_members: int = 10  # keys with fewer active members are not scored
-    cluster_member_cap: int = 2000  # members remembered per key (the least recently active are dropped)
+    # members remembered per key (the least recently active are dropped); like clients, members idle
+    # for ``client_idle_expiry_s`` are forgotten
+    cluster_member_cap: int = 2000
     cluster_key_idle_expiry_s: float = 86400.0  # keys idle this long (watermark) are forgotten
     cluster_regrow_share: float = 0.1  # re-send a firing cluster alert when members grow by more than this
     # Every stage's state is also cut, for replays, each time its watermark enters a new mark of this

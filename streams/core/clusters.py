@@ -203,12 +203,23 @@ class KeyState:
         if len(members) > cfg.cluster_member_cap * 1.2:
             for cid in list(islice(members, len(members) - cfg.cluster_member_cap)):
                 self._tally(members.pop(cid), -1)
+        self._forget_gone_members(end - cfg.client_idle_expiry_s)
         self.events += len(obs)
         self.last_ts = max(self.last_ts, end)
         active = self.active(end, cfg)
         self.shared_share += _SHARE_ALPHA * (shared / len(obs) - self.shared_share)
         self.co_activity += _SHARE_ALPHA * (len(in_bucket) / max(1, len(active)) - self.co_activity)
         return active
+
+    def _forget_gone_members(self, horizon: float) -> None:
+        """Members with no event since ``horizon`` are gone, as their client is from the detect stage:
+        without this, a key's members would be bounded by the cap alone, however few stay active."""
+        members = self.members
+        while members:
+            cid = next(iter(members))
+            if members[cid].last_ts >= horizon:
+                return
+            self._tally(members.pop(cid), -1)
 
     def _tally(self, member: Member, sign: int) -> None:
         """Count ``member`` in (1) or out of (-1) the young and shaped counts."""

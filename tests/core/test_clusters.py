@@ -184,3 +184,12 @@ def test_the_young_and_shaped_counts_follow_the_member_cap_and_members_that_chan
     assert key.shaped_members == sum(m.shaped >= SHAPED for m in key.members.values()) == 3
     key.add_bucket([obs("c6", T0 + 70, young=False, shaped=0.9)], T0 + 120, cfg)  # c6 changes
     assert (key.young_members, key.shaped_members) == (2, 4)
+
+
+def test_members_idle_as_long_as_a_client_expiry_are_forgotten():
+    cfg = replace(CFG, client_idle_expiry_s=600.0)
+    key = KeyState()
+    key.add_bucket([obs("gone", T0 + 10, young=True), obs("stays", T0 + 500, young=False)], T0 + 540, cfg)
+    key.add_bucket([obs("new", T0 + 650)], T0 + 660, cfg)
+    assert list(key.members) == ["stays", "new"]
+    assert key.young_members == 1  # "new" alone: the forgotten member's count went with it
