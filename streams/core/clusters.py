@@ -214,12 +214,13 @@ class KeyState:
     def _forget_gone_members(self, horizon: float) -> None:
         """Members with no event since ``horizon`` are gone, as their client is from the detect stage:
         without this, a key's members would be bounded by the cap alone, however few stay active."""
-        members = self.members
-        while members:
-            cid = next(iter(members))
-            if members[cid].last_ts >= horizon:
-                return
-            self._tally(members.pop(cid), -1)
+        gone = []
+        for cid, member in self.members.items():  # one pass: a dict's front, popped, is slow to find
+            if member.last_ts >= horizon:
+                break
+            gone.append(cid)
+        for cid in gone:
+            self._tally(self.members.pop(cid), -1)
 
     def _tally(self, member: Member, sign: int) -> None:
         """Count ``member`` in (1) or out of (-1) the young and shaped counts."""
@@ -269,8 +270,8 @@ def has_new_members(listed: ListedMembers, listing: list[str], share: float, cat
     """
     if len(listed) >= CAPACITY:
         return False
-    new = sum(1 for m in listing if m not in listed)
-    return new > share * max(1, len(listed)) or (catch_up and new > 0)
+    enough = 0 if catch_up else share * max(1, len(listed))
+    return listed.count_new(listing, enough) > enough
 
 
 def remember_listed(listed: ListedMembers, listing: list[str]) -> None:
