@@ -24,6 +24,7 @@ from prometheus_client.registry import Collector
 
 from streams.agents import detect_lane, input_lanes
 from streams.gc_tuning import CollectionTimer
+from streams.heap import heap_bytes
 from streams.settings import Settings
 from streams.stacks import dump_stacks
 from streams.topics import SENT_AT_HEADER
@@ -194,6 +195,18 @@ class WorkerMetrics(Collector):
         for worker in self.workers:
             longest.add_metric([worker.lane.name], max(worker.delivery.job_seconds().values(), default=0.0))
         yield longest
+        heap = heap_bytes()
+        if heap is not None:  # glibc only
+            c_heap = GaugeMetricFamily(
+                "extractwatch_heap_bytes",
+                "The C heap's bytes (glibc's mallinfo2): in_use, free (kept by the allocator between live"
+                " blocks: RSS that grows with it and not with in_use is fragmentation, not a leak) and"
+                " mapped (large blocks, each mapped on its own). Python's small objects are not in it",
+                labels=["kind"],
+            )
+            for kind, value in heap.items():
+                c_heap.add_metric([kind], value)
+            yield c_heap
         yield GaugeMetricFamily(
             "extractwatch_clients_tracked",
             "Clients held in this worker's input partitions",

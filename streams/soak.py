@@ -7,11 +7,17 @@ would grow for ever. Client expiry is shortened (``expiry_s``) so that it starts
 so is the allowed lateness (``lateness_s``): the cluster stage holds that much event time of
 observations in open buckets (an hour by default: about 45 MB a minute at 1,000 events/s).
 
+Lives are short beside the run (2 min on average, 1,000 clients active at 1 event/s each). The
+worker starts cold, with every client born at once, and the first clients it forgets are those that
+died young: the tracked population settles some lifetimes after expiry starts. With the 10 min
+lives of earlier runs that took until about minute 30, hiding whether anything grew after it.
+
 Every ``sample_s`` it scrapes the worker's ``/metrics`` and reads its RSS, and writes one row of
 ``soak.csv``: RSS, lag, the summed size of the input partitions' last snapshots and the clients
-tracked, and the seconds the garbage collector has run so far. At the end, ``soak.png`` plots the
-first four, and ``soak.json`` holds each one's change over the part of the run after expiry started
-(flat: within ``FLAT_SHARE`` of its value there).
+tracked, the seconds the garbage collector has run so far, and the C heap's bytes in use and free.
+At the end, ``soak.png`` plots the first four (the heap's under RSS), and ``soak.json`` holds each
+one's change over the part of the run after expiry started (flat: within ``FLAT_SHARE`` of its
+value there).
 
 Events are pre-hashed (``prompt_sha256``, ``prompt_simhash``): the producer shares the two cores
 with the worker and must not be what limits the rate.
@@ -43,8 +49,9 @@ FLAT_SHARE = 0.10  # a series is flat when it grows by less than this share afte
 LAG_BOUND_S = 5.0  # ...and the lag, when it stays under this many seconds of traffic
 SERIES = ("rss_mb", "lag", "snapshot_mb", "clients")  # judged flat or not
 # ...and the seconds the garbage collector has run so far (all generations, and full collections):
-# where the event loop stood still for it
-COLUMNS = ("minute", *SERIES, "gc_s", "gc_full_s")
+# where the event loop stood still for it; and the C heap's bytes in use and free (``streams.heap``):
+# RSS that grows with the free bytes, the in-use ones flat, is fragmentation
+COLUMNS = ("minute", *SERIES, "gc_s", "gc_full_s", "heap_in_use_mb", "heap_free_mb")
 MODELS = ("frontier-large", "frontier-small", "coder-1")
 ENDPOINTS = ("/v1/messages", "/v1/chat/completions")
 
@@ -97,6 +104,8 @@ def scrape(port: int) -> dict[str, float] | None:
         "snapshot_bytes": 0.0,
         "gc_s": 0.0,
         "gc_full_s": 0.0,
+        "heap_in_use": 0.0,
+        "heap_free": 0.0,
     }
     try:
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as answer:
@@ -114,6 +123,10 @@ def scrape(port: int) -> dict[str, float] | None:
             wanted["gc_s"] += float(value)
             if 'generation="2"' in series:
                 wanted["gc_full_s"] += float(value)
+        elif name == "extractwatch_heap_bytes" and 'kind="free"' not in series:  # in use, or mapped
+            wanted["heap_in_use"] += float(value)
+        elif name == "extractwatch_heap_bytes":
+            wanted["heap_free"] += float(value)
     return wanted
 
 
@@ -161,7 +174,11 @@ def plot(rows: list[dict], expiry_starts_min: float, path: Path) -> None:
     }
     for ax, name in zip(axes, SERIES, strict=True):
         shown = [r for r in rows if r[name] is not None]
-        ax.plot([r["minute"] for r in shown], [r[name] for r in shown], marker=".")
+        ax.plot([r["minute"] for r in shown], [r[name] for r in shown], marker=".", label=name)
+        if name == "rss_mb":  # what of it is the C heap's, in use and free
+            for part in ("heap_in_use_mb", "heap_free_mb"):
+                ax.plot([r["minute"] for r in shown], [r[part] for r in shown], linewidth=0.8, label=part)
+            ax.legend(loc="lower right", fontsize="small")
         ax.axvline(expiry_starts_min, color="grey", linestyle="--", linewidth=0.8)
         ax.set_ylabel(titles[name])
         ax.set_ylim(bottom=0)
@@ -234,6 +251,8 @@ def run(args: argparse.Namespace) -> dict:
                         "clients": metrics and metrics["extractwatch_clients_tracked"],
                         "gc_s": metrics and round(metrics["gc_s"], 3),
                         "gc_full_s": metrics and round(metrics["gc_full_s"], 3),
+                        "heap_in_use_mb": metrics and round(metrics["heap_in_use"] / 1e6, 1),
+                        "heap_free_mb": metrics and round(metrics["heap_free"] / 1e6, 1),
                     }
                 )
                 next_sample += args.sample_s
@@ -278,8 +297,8 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m streams.soak", description=__doc__.splitlines()[0])
     p.add_argument("--minutes", type=float, default=60.0)
     p.add_argument("--rate", type=float, default=1000.0, help="events a second")
-    p.add_argument("--clients", type=int, default=3000, help="clients active at any time")
-    p.add_argument("--lifetime-s", type=float, default=600.0, help="mean life of a client")
+    p.add_argument("--clients", type=int, default=1000, help="clients active at any time")
+    p.add_argument("--lifetime-s", type=float, default=120.0, help="mean life of a client")
     p.add_argument("--expiry-s", type=float, default=600.0, help="client expiry (event time)")
     p.add_argument(
         "--lateness-s",

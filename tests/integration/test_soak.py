@@ -27,6 +27,7 @@ def test_a_short_soak_samples_the_worker_and_writes_its_figures(settings, tmp_pa
     rows = list(csv.DictReader((out / "soak.csv").open()))
     assert len(rows) >= 6 and float(rows[-1]["clients"]) > 0 and float(rows[-1]["rss_mb"]) > 0
     assert float(rows[-1]["snapshot_mb"]) > 0 and float(rows[-1]["gc_s"]) > 0
+    assert float(rows[-1]["heap_in_use_mb"]) > 0
     summary = json.loads((out / "soak.json").read_text())
     assert summary["events_sent"] >= 0.9 * 300 * 24 and summary["clients_born"] > 50
     assert set(summary["series"]) == {"rss_mb", "lag", "snapshot_mb", "clients"}
