@@ -57,7 +57,7 @@ eval-swarm-sizes: $(STAMP) ## swarms of 22 and 961 accounts, the ends of the clu
 soak: $(STAMP) kafka-up ## a worker for 1 h at 1,000 events/s with client churn and 10 min expiry; RSS, lag, snapshots, clients in docs/soak/
 	$(BIN)/python -m streams.soak --minutes 60 --rate 1000 --expiry-s 600 --out docs/soak
 
-bench: $(STAMP) kafka-up ## throughput, latency and state size on the real broker, side by side (~25 min); bench/results.json
+bench: $(STAMP) kafka-up ## throughput, latency and state size on the real broker, side by side (~16 min); bench/results.json
 	$(BIN)/extractwatch bench
 
 lint: $(STAMP) ## ruff
