@@ -13,12 +13,15 @@ import ctypes
 import ctypes.util
 from collections.abc import Callable
 
+# glibc's ``struct mallinfo2`` (2.33 and later), in order: ten ``size_t``
+_MALLINFO2_FIELDS = (
+    ("arena", "ordblks", "smblks", "hblks", "hblkhd"),
+    ("usmblks", "fsmblks", "uordblks", "fordblks", "keepcost"),
+)
+
 
 class _MallInfo2(ctypes.Structure):
-    _fields_ = [  # glibc's ``struct mallinfo2`` (2.33 and later), in order
-        (name, ctypes.c_size_t)
-        for name in "arena ordblks smblks hblks hblkhd usmblks fsmblks uordblks fordblks keepcost".split()
-    ]
+    _fields_ = [(name, ctypes.c_size_t) for row in _MALLINFO2_FIELDS for name in row]
 
 
 def _mallinfo2() -> Callable[[], _MallInfo2] | None:
