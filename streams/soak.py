@@ -123,10 +123,8 @@ def scrape(port: int) -> dict[str, float] | None:
             wanted["gc_s"] += float(value)
             if 'generation="2"' in series:
                 wanted["gc_full_s"] += float(value)
-        elif name == "extractwatch_heap_bytes" and 'kind="free"' not in series:  # in use, or mapped
-            wanted["heap_in_use"] += float(value)
-        elif name == "extractwatch_heap_bytes":
-            wanted["heap_free"] += float(value)
+        elif name == "extractwatch_heap_bytes":  # mapped blocks count as in use: they are, until freed
+            wanted["heap_free" if 'kind="free"' in series else "heap_in_use"] += float(value)
     return wanted
 
 
