@@ -238,6 +238,10 @@ class Settings:
     # Net allocations between two collections of the garbage collector's youngest generation, in
     # every process that runs the core (CPython's default: 700). See streams/gc_tuning.py.
     gc_young_threshold: int = 10_000
+    # The worker's C heap maps blocks of this many bytes or more on their own, returned to the system
+    # when freed (glibc's mallopt; glibc's own starts at 128 KiB and rises to 32 MiB as large blocks
+    # are freed, after which large temporaries fragment the heap: see streams/heap.py). 0: glibc's.
+    malloc_mmap_threshold: int = 128 * 1024
     # SIGTERM: the worker applies what it was handed, snapshots, flushes, commits and leaves the
     # group; past this many seconds it exits anyway (what it did not commit is re-read on restart).
     shutdown_timeout_s: float = 30.0
@@ -288,6 +292,9 @@ class Settings:
         not_positive = [f"EXTRACTWATCH_{name.upper()}" for name in POSITIVE if getattr(settings, name) <= 0]
         if not_positive:
             raise ConfigError(f"{', '.join(not_positive)} must be positive")
+        if settings.malloc_mmap_threshold != 0 and not 4096 <= settings.malloc_mmap_threshold < 2**31:
+            # below a page every small block would be a system call; mallopt takes a C int
+            raise ConfigError("EXTRACTWATCH_MALLOC_MMAP_THRESHOLD must be 0 (glibc's) or 4096 to 2**31 - 1")
         return settings
 
 

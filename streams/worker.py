@@ -16,6 +16,7 @@ from streams.agents import register
 from streams.app import create_app, shorten_fetch_wait
 from streams.gc_tuning import SurvivorFreezer
 from streams.health import register_web
+from streams.heap import fix_mmap_threshold
 from streams.settings import Settings
 from streams.stacks import dump_stacks
 from streams.topics import ensure_topics
@@ -70,6 +71,9 @@ class GracefulWorker(faust.Worker):
 
 
 def run_worker(settings: Settings) -> None:
+    if settings.malloc_mmap_threshold:
+        fixed = fix_mmap_threshold(settings.malloc_mmap_threshold)
+        log.info("C heap's mapping threshold", bytes=settings.malloc_mmap_threshold, fixed=fixed)
     ensure_topics(settings)
     Path(settings.work_dir).mkdir(parents=True, exist_ok=True)  # Faust makes only the last level
     app = create_app(settings)

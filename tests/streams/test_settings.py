@@ -41,5 +41,10 @@ def test_a_producer_request_timeout_of_zero_is_refused():
         Settings.from_env({"EXTRACTWATCH_PRODUCER_REQUEST_TIMEOUT_S": "0"})
 
 
+def test_a_mapping_threshold_below_a_page_is_refused_at_start_up():
+    with pytest.raises(ConfigError, match="EXTRACTWATCH_MALLOC_MMAP_THRESHOLD must be 0"):
+        Settings.from_env({"EXTRACTWATCH_MALLOC_MMAP_THRESHOLD": "100"})
+
+
 def test_the_defaults_make_sense():
     assert DetectorSettings().problems() == []
