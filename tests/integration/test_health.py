@@ -75,6 +75,9 @@ def test_health_ready_and_metrics_follow_the_traffic(settings, start_worker, wor
     assert 'extractwatch_gc_seconds_total{generation="2"}' in text
     assert metric(text, "extractwatch_send_full_waits_total") == 0  # the broker took every send
     assert metric(text, 'extractwatch_heap_bytes{kind="in_use"}') > 1_000_000  # the state, the buffers
+    # large blocks stay mapped one by one (EXTRACTWATCH_MALLOC_MMAP_THRESHOLD): glibc took the setting
+    log = worker.log_path.read_text().splitlines()
+    assert [orjson.loads(line)["fixed"] for line in log if "C heap's mapping threshold" in line] == [True]
     snapshot_bytes = 'extractwatch_snapshot_bytes{partition="0",stage="detect"}'
     # the partition snapshots within EXTRACTWATCH_SNAPSHOT_INTERVAL_S (5 s) of its last record
     wait_for(lambda: (metric(get(worker_port, "/metrics")[1].decode(), snapshot_bytes) or 0) > 0, 15, "size")
