@@ -35,12 +35,21 @@ class _MallInfo2(ctypes.Structure):
 _M_MMAP_THRESHOLD = -3  # mallopt's parameter (<malloc.h>)
 
 
+def _load_libc() -> ctypes.CDLL | None:
+    # once: on Linux, find_library runs ldconfig in a subprocess
+    try:
+        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+    except OSError:
+        return None
+
+
+_LIBC = _load_libc()
+
+
 def _glibc(name: str, restype: type, argtypes: list[type]) -> Callable | None:
     """glibc's function ``name``, or None on another C library or a glibc without it."""
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        function = getattr(libc, name)
-    except (OSError, AttributeError):
+    function = getattr(_LIBC, name, None)
+    if function is None:
         return None
     function.restype = restype
     function.argtypes = argtypes
