@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import orjson
 from confluent_kafka import OFFSET_BEGINNING, OFFSET_END, TopicPartition
 
-from streams.kafka_client import consumer
+from streams.kafka_client import consumer, watermarks
 from streams.settings import Settings
 
 
@@ -26,7 +26,7 @@ def read_alerts(
         meta = c.list_topics(topic, timeout=10).topics[topic]
         start = OFFSET_BEGINNING if from_beginning else OFFSET_END
         partitions = [TopicPartition(topic, p, start) for p in sorted(meta.partitions)]
-        ends = {tp.partition: c.get_watermark_offsets(tp, timeout=10)[1] for tp in partitions}
+        ends = {tp.partition: watermarks(c, tp, 10)[1] for tp in partitions}
         c.assign(partitions)
         remaining = {p for p, end in ends.items() if end > 0} if from_beginning else set()
         while follow or remaining:

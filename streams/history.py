@@ -21,6 +21,7 @@ from confluent_kafka import Consumer, KafkaError, TopicPartition
 
 from streams.core.validate import event_time
 from streams.errors import DeliveryError
+from streams.kafka_client import watermarks
 from streams.settings import Settings
 
 BUFFER = 20_000  # records buffered per partition before it is paused
@@ -79,7 +80,7 @@ class TopicHistory:
             raise DeliveryError(f"topic {topic!r} not found on {settings.bootstrap_servers}")
         self.bounds: dict[int, tuple[int, int]] = {}
         for p in sorted(meta.partitions):
-            low, high = self.consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=timeout_s)
+            low, high = watermarks(self.consumer, TopicPartition(topic, p), timeout_s)
             if starts is not None:
                 low = max(low, starts.get(p, low))
             if high > low:

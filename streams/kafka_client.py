@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
-from confluent_kafka import OFFSET_BEGINNING, Consumer, Message, Producer, TopicPartition
+from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaException, Message, Producer, TopicPartition
 
 from streams.settings import Settings
 from streams.topics import DLQ_MAX_MESSAGE_BYTES
@@ -37,6 +38,19 @@ def consumer(settings: Settings, group_id: str, **extra: object) -> Consumer:
     )
 
 
+def watermarks(c: Consumer, tp: TopicPartition, timeout: float, retry_every: float = 0.5) -> tuple[int, int]:
+    """The partition's (low, high) offsets. A partition without a leader (a topic moments old, a
+    broker electing one) answers with an error for a while: asked again until ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return c.get_watermark_offsets(tp, timeout=timeout)
+        except KafkaException:
+            if time.monotonic() + retry_every > deadline:
+                raise
+            time.sleep(retry_every)
+
+
 def messages_to_end(settings: Settings, topic: str, timeout: float = 30.0) -> Iterator[Message]:
     """Every message of ``topic``, each partition from its beginning to its end as of the call, with
     a consumer that joins no group and commits nothing."""
@@ -47,7 +61,7 @@ def messages_to_end(settings: Settings, topic: str, timeout: float = 30.0) -> It
             return
         ends = {}
         for p in sorted(meta.partitions):
-            low, high = c.get_watermark_offsets(TopicPartition(topic, p), timeout=timeout)
+            low, high = watermarks(c, TopicPartition(topic, p), timeout)
             if high > low:
                 ends[p] = high
         c.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in ends])

@@ -9,6 +9,7 @@ from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
 
 from streams.core.partition import PartitionState
 from streams.errors import CheckpointError
+from streams.kafka_client import watermarks
 from streams.settings import Settings
 from streams.topics import state_changelog_topic
 
@@ -28,7 +29,7 @@ def latest_snapshot(
     )
     try:
         tp = TopicPartition(topic, partition)
-        _, end = c.get_watermark_offsets(tp, timeout=timeout)
+        _, end = watermarks(c, tp, timeout)
         if end <= 0:
             raise CheckpointError(
                 f"no snapshot of partition {partition} in {topic}: has a worker with "

@@ -31,7 +31,7 @@ from streams.bridge.ledger import bridge_dlq_topic, bridge_topic_specs, ledger_t
 from streams.bridge.outbox import Outbox, Settled, Step
 from streams.bridge.pagerduty_event import ACTIONS, check_console_url, pagerduty_event
 from streams.errors import ConfigError, DeliveryError
-from streams.kafka_client import consumer, producer
+from streams.kafka_client import consumer, producer, watermarks
 from streams.settings import Secret, Settings
 from streams.topics import ensure_topics
 
@@ -203,7 +203,10 @@ class PagerDutyBridge:
             return "committed offsets"
         if self.from_beginning:
             return "the beginning (--from-beginning)"
-        ends = [TopicPartition(self.topic, tp.partition, self._end_offset(tp)) for tp in tps]
+        ends = [
+            TopicPartition(self.topic, tp.partition, watermarks(self.consumer, tp, METADATA_TIMEOUT_S)[1])
+            for tp in tps
+        ]
         self.consumer.commit(offsets=ends, asynchronous=False)
         return "the end (first start of the group)"
 
@@ -218,16 +221,6 @@ class PagerDutyBridge:
             if time.monotonic() > deadline:
                 raise ConfigError(f"the alerts topic {self.topic} cannot be read: {problem}")
             time.sleep(0.5)
-
-    def _end_offset(self, tp: TopicPartition) -> int:
-        deadline = time.monotonic() + METADATA_TIMEOUT_S
-        while True:
-            try:
-                return self.consumer.get_watermark_offsets(tp, METADATA_TIMEOUT_S)[1]
-            except KafkaException:  # no leader yet, moments after the topic was created
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.5)
 
     def _poll_s(self) -> float:
         if self.futures:
