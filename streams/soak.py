@@ -58,7 +58,14 @@ ENDPOINTS = ("/v1/messages", "/v1/chat/completions")
 
 @dataclass
 class Population:
-    """Active clients; each lives ``lifetime_s`` on average (exponential), then a new one replaces it."""
+    """Active clients; each lives ``lifetime_s`` on average (exponential), then a new one replaces it.
+
+    >>> population = Population(size=3, lifetime_s=120.0, rng=random.Random(1))
+    >>> population.fill(1000.0)
+    >>> past = population.past(1000.0, rate=3.0)
+    >>> all(ts < 1000.0 for ts, _, _ in past), [ts for ts, _, _ in past] == sorted(ts for ts, _, _ in past)
+    (True, True)
+    """
 
     size: int
     lifetime_s: float
@@ -74,13 +81,32 @@ class Population:
             self.born += 1
             self.clients.append((f"soak_{self.born:08d}", now + self.rng.expovariate(1 / self.lifetime_s)))
 
+    def past(self, now: float, rate: float) -> list[tuple[float, str, bytes]]:
+        """The events the clients alive at ``now`` sent before it, in time order: each has already
+        lived an exponential age, as in a population that has always churned (lives are memoryless,
+        so its remaining life is exponential too). Without a past, every client is born at the
+        start; the clients tracked once expiry starts are then those that died in the run's first
+        ``expiry`` and, cut short by the start, they have fewer events (and keys) than a steady
+        population's: the state grows on for some lifetimes after expiry starts."""
+        per_client = rate / self.size
+        out = []
+        for client_id, _dies_at in self.clients:
+            ts = now - self.rng.expovariate(1 / self.lifetime_s)
+            while (ts := ts + self.rng.expovariate(per_client)) < now:
+                out.append((ts, client_id, self._event(client_id, ts, f"{client_id}-past-{len(out)}")))
+        out.sort(key=lambda e: e[0])
+        return out
+
     def event(self, now: float, n: int) -> tuple[str, bytes]:
         client_id = self.rng.choice(self.clients)[0]
+        return client_id, self._event(client_id, now, f"{client_id}-{n}")
+
+    def _event(self, client_id: str, ts: float, event_id: str) -> bytes:
         rng = self.rng
-        return client_id, orjson.dumps(
+        return orjson.dumps(
             {
-                "event_id": f"{client_id}-{n}",
-                "ts": round(now, 3),
+                "event_id": event_id,
+                "ts": round(ts, 3),
                 "client_id": client_id,
                 "api_key_id": f"key_{client_id}",
                 "ip": f"198.51.{rng.randrange(256)}.{rng.randrange(256)}",
