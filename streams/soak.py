@@ -8,9 +8,9 @@ so is the allowed lateness (``lateness_s``): the cluster stage holds that much e
 observations in open buckets (an hour by default: about 45 MB a minute at 1,000 events/s).
 
 Lives are short beside the run (2 min on average, 1,000 clients active at 1 event/s each). The
-worker starts cold, with every client born at once, and the first clients it forgets are those that
-died young: the tracked population settles some lifetimes after expiry starts. With the 10 min
-lives of earlier runs that took until about minute 30, hiding whether anything grew after it.
+run starts with a past: the first clients have already lived a steady population's ages, and their
+earlier events are produced, in time order, before the steady rate begins (``Population.past``).
+So the clients tracked when expiry starts are a steady population's, not one born at once.
 
 Every ``sample_s`` it scrapes the worker's ``/metrics`` and reads its RSS, and writes one row of
 ``soak.csv``: RSS, lag, the summed size of the input partitions' last snapshots and the clients
@@ -242,9 +242,23 @@ def run(args: argparse.Namespace) -> dict:
         stderr=subprocess.STDOUT,
     )
     producer = Producer(
-        {"bootstrap.servers": settings.bootstrap_servers, "partitioner": "murmur2_random", "linger.ms": 20}
+        {
+            "bootstrap.servers": settings.bootstrap_servers,
+            "partitioner": "murmur2_random",
+            "linger.ms": 20,
+            "enable.idempotence": True,  # the past comes in time order: a retry must not reorder it
+        }
     )
     population = Population(args.clients, args.lifetime_s, random.Random(args.seed))
+    population.fill(time.time())
+    past = population.past(time.time(), args.rate)
+    for _ts, client_id, value in past:
+        while True:
+            try:
+                producer.produce(settings.input_topic, value, key=client_id.encode())
+                break
+            except BufferError:  # the client's queue is full: let the broker take some first
+                producer.poll(0.5)
     rows: list[dict] = []
     started = time.monotonic()
     duration_s = args.minutes * 60
@@ -306,6 +320,7 @@ def run(args: argparse.Namespace) -> dict:
         "minutes": args.minutes,
         "rate_per_s": args.rate,
         "events_sent": sent,
+        "past_events": len(past),
         "clients_born": population.born,
         "expiry_s": args.expiry_s,
         "lateness_s": args.lateness_s,
