@@ -40,6 +40,7 @@ from faust.types import TP, EventT, StreamT
 from prometheus_client import Histogram
 
 from streams.app import App
+from streams.core.buckets import BucketGate
 from streams.core.cluster_wire import Item, encode_envelopes
 from streams.core.stage import InputRecord, Output, apply_by_bucket
 from streams.core.verdicts import example_record
@@ -305,12 +306,16 @@ class PartitionWorker:
         if self.states.get(partition) is not state:
             return False
         started = time.perf_counter()
+        gate = getattr(state, "gate", None)  # a lane that merges several partitions
+        late_before = None if gate is None else gate.late
         if self.router is None:
             runs = [(state.apply(records), state.watermark)]
         else:
             runs = apply_by_bucket(state, records, self.settings.detector.snapshot_mark_s)
         if self.apply_seconds is not None:
             self.apply_seconds.observe(time.perf_counter() - started)
+        if late_before is not None and gate.late > late_before:
+            self._warn_stragglers(partition, gate, gate.late - late_before)
         for out, watermark in runs:
             await self._emit(partition, out, self.lane.topic)
             if self.states.get(partition) is not state:
@@ -320,6 +325,22 @@ class PartitionWorker:
             self._count(partition, out)
         await asyncio.sleep(0)
         return True
+
+    def _warn_stragglers(self, partition: int, gate: BucketGate, count: int) -> None:
+        """Items that reached the merge after their bucket was released: which source sent the last
+        of them, and what the merge knew of every source then (the runbook's "merge stragglers")."""
+        stream, bucket_ts = gate.last_late
+        log.warning(
+            "merge stragglers",
+            lane=self.lane.name,
+            partition=partition,
+            count=count,
+            last_from=str(stream),
+            last_bucket_ts=bucket_ts,
+            released_through=gate.closed_through,
+            source_watermarks={str(s): w for s, w in sorted(gate.source_watermarks.items())},
+            idle_sources=sorted(gate.idle_sources),
+        )
 
     async def _say_waiting_partitions_busy(self, resuming: bool) -> None:
         """Partitions that may have records on their way are said busy before this lane forwards

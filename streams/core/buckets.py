@@ -20,7 +20,14 @@ class BucketGate:
     >>> gate.offer("a", bucket=0, dedup=0, position=1)
     >>> gate.hear(Heartbeat(0, 120.0)), gate.hear(Heartbeat(1, 70.0))
     ([], [(0, ['a'])])
+    >>> gate.offer("b", bucket=0, dedup=1, position=1)  # its bucket is gone: held for the next one
+    >>> gate.late, gate.last_late, gate.pending
+    (1, (1, 0.0), {1: ['b']})
     """
+
+    # The last item put in a later bucket than its own: (its stream, its bucket's start). A class
+    # default, so that a gate restored from a snapshot written before it existed has it too.
+    last_late: tuple[Hashable, float] | None = None
 
     def __init__(self, sources: int, bucket_s: float):
         self.sources = sources
@@ -53,6 +60,7 @@ class BucketGate:
         self.seen[dedup] = position
         if self.next_bucket is not None and bucket < self.next_bucket:
             self.late += 1
+            self.last_late = (dedup, bucket * self.bucket_s)
             bucket = self.next_bucket
         self.pending.setdefault(bucket, []).append(item)
 

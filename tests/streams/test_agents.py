@@ -4,10 +4,14 @@ import asyncio
 from dataclasses import replace
 from types import SimpleNamespace
 
+import structlog
 from faust.types import TP
 
 from streams.agents import PartitionWorker
 from streams.app import create_app
+from streams.core.buckets import BucketGate
+from streams.core.clusters import Heartbeat
+from streams.core.stage import Output
 from streams.lanes import lanes
 from streams.producing import SendWatch
 from streams.settings import DetectorSettings, Settings
@@ -123,6 +127,26 @@ def test_a_partition_resuming_from_idle_says_every_idle_partition_busy():
         worker.router.idle(partition, 101.0)
     asyncio.run(worker._say_waiting_partitions_busy(resuming=True))
     assert {beat.source for beat in said} == {0, 1, 2} and not any(beat.idle for beat in said)
+
+
+def test_a_run_that_puts_items_in_a_later_bucket_logs_which_source_sent_them():
+    settings = Settings(app_id="wiring-test", clusters=False)
+    (_route, detect) = lanes(create_app(settings), settings)
+    worker = PartitionWorker(SimpleNamespace(faust=SimpleNamespace()), settings, detect)
+    gate = BucketGate(sources=2, bucket_s=1.0)
+    gate.hear(Heartbeat(0, 50.0)), gate.hear(Heartbeat(1, 60.0))  # released through 50 s
+
+    def apply(_records):  # a stand-in for the core: source 1's event of 42 s comes after its bucket
+        gate.offer("event", bucket=42, dedup=1, position=7)
+        return Output(events=1)
+
+    state = SimpleNamespace(gate=gate, apply=apply, watermark=60.0)
+    worker.states = {3: state}
+    with structlog.testing.capture_logs() as logs:
+        assert asyncio.run(worker._apply_part(3, state, []))
+    (warning,) = [entry for entry in logs if entry["event"] == "merge stragglers"]
+    assert (warning["partition"], warning["count"], warning["last_from"]) == (3, 1, "1")
+    assert (warning["last_bucket_ts"], warning["released_through"]) == (42.0, 50.0)
 
 
 def test_a_snapshot_is_not_due_sooner_than_the_lanes_share_of_time_for_snapshots_allows():
