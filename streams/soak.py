@@ -250,8 +250,9 @@ def run(args: argparse.Namespace) -> dict:
         }
     )
     population = Population(args.clients, args.lifetime_s, random.Random(args.seed))
-    population.fill(time.time())
-    past = population.past(time.time(), args.rate)
+    start = time.time()
+    population.fill(start)
+    past = population.past(start, args.rate)
     for _ts, client_id, value in past:
         while True:
             try:
